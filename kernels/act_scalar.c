@@ -1,0 +1,25 @@
+/* Elementwise activations, scalar. tanh uses libm's tanhf (the reference
+ * the vector approximations are measured against). */
+#include <math.h>
+
+#include "kernels_scalar.h"
+
+void ln_tanh_fwd_scalar(size_t len, const float *x, float *y)
+{
+    for (size_t i = 0; i < len; i++) y[i] = tanhf(x[i]);
+}
+
+void ln_tanh_bwd_scalar(size_t len, const float *y, const float *dy, float *dx)
+{
+    for (size_t i = 0; i < len; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+void ln_relu_fwd_scalar(size_t len, const float *x, float *y)
+{
+    for (size_t i = 0; i < len; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void ln_relu_bwd_scalar(size_t len, const float *x, const float *dy, float *dx)
+{
+    for (size_t i = 0; i < len; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}

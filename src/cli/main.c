@@ -1,0 +1,41 @@
+/* lenet: train, evaluate and inspect LeNet-class networks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lenet COMMAND [options]\n\n"
+            "commands:\n"
+            "  train     train a model (default: the seed's LeNet-5 on Fashion-MNIST)\n"
+            "  eval      test loss and accuracy of a saved model\n"
+            "  predict   class probabilities of one test image\n"
+            "  info      CPU features, kernel set, threads and a model summary\n\n"
+            "'lenet COMMAND --help' describes each command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(c, "--version")) {
+        printf("lenet %s\n", LENET_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(c, "train")) return cmd_train(argc, argv);
+    if (!strcmp(c, "eval")) return cmd_eval(argc, argv);
+    if (!strcmp(c, "predict")) return cmd_predict(argc, argv);
+    if (!strcmp(c, "info")) return cmd_info(argc, argv);
+    fprintf(stderr, "lenet: unknown command '%s' (see lenet --help)\n", c);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,119 @@
+#include "model_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safetensors.h"
+
+/* PyTorch's shape of a layer's weight: [out][in][k][k] or [out][in]. */
+static int weight_shape(const ln_layer *l, int64_t *shape)
+{
+    shape[0] = l->out_c;
+    shape[1] = l->in_c;
+    if (l->kind != LN_L_CONV) return 2;
+    shape[2] = shape[3] = l->k;
+    return 4;
+}
+
+ln_status ln_model_save(const ln_net *net, const char *path)
+{
+    ln_st_tensor t[2 * LN_MAX_LAYERS];
+    char names[2 * LN_MAX_LAYERS][32];
+    int nt = 0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (!l->w_len) continue;
+        snprintf(names[nt], sizeof names[nt], "%s.weight", l->name);
+        t[nt] = (ln_st_tensor){.name = names[nt], .data = net->params + l->w_off};
+        t[nt].ndim = weight_shape(l, t[nt].shape);
+        nt++;
+        snprintf(names[nt], sizeof names[nt], "%s.bias", l->name);
+        t[nt] = (ln_st_tensor){.name = names[nt], .ndim = 1, .shape = {l->out_c}, .data = net->params + l->b_off};
+        nt++;
+    }
+    char input[64], classes[16];
+    snprintf(input, sizeof input, "%d,%d,%d", net->in_c, net->in_h, net->in_w);
+    snprintf(classes, sizeof classes, "%d", net->nclasses);
+    ln_st_meta m[] = {{"format", "lenet"}, {"format_version", "1"}, {"model", net->model},
+                      {"input", input}, {"classes", classes}};
+    return ln_st_write(path, t, nt, m, (int)(sizeof m / sizeof m[0]));
+}
+
+static ln_status need_meta(const ln_st_file *f, const char *path, const char *key, const char **out)
+{
+    *out = ln_st_meta_get(f, key);
+    if (!*out) return ln_fail(LN_ERR_FORMAT, "%s: not a lenet model file (no '%s' in __metadata__)", path, key);
+    return LN_OK;
+}
+
+static ln_status load_tensor(const ln_st_file *f, const char *path, const char *name, int ndim,
+                             const int64_t *shape, float *dst)
+{
+    const ln_st_tensor *t = ln_st_find(f, name);
+    if (!t) return ln_fail(LN_ERR_FORMAT, "%s: tensor '%s' is missing", path, name);
+    int same = t->ndim == ndim;
+    size_t numel = 1;
+    for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d], numel *= (size_t)shape[d];
+    if (!same) {
+        char want[64] = "", got[64] = "";
+        for (int d = 0; d < ndim; d++) snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? "," : "", (long long)shape[d]);
+        for (int d = 0; d < t->ndim; d++) snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? "," : "", (long long)t->shape[d]);
+        return ln_fail(LN_ERR_FORMAT, "%s: tensor '%s' has shape [%s], the model needs [%s]", path, name, got, want);
+    }
+    memcpy(dst, t->data, numel * sizeof(float));
+    return LN_OK;
+}
+
+static ln_status load_params(const ln_st_file *f, const char *path, ln_net *net)
+{
+    int expected = 0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (!l->w_len) continue;
+        char name[32];
+        int64_t shape[4];
+        int nd = weight_shape(l, shape);
+        snprintf(name, sizeof name, "%s.weight", l->name);
+        ln_status st = load_tensor(f, path, name, nd, shape, net->params + l->w_off);
+        if (st != LN_OK) return st;
+        snprintf(name, sizeof name, "%s.bias", l->name);
+        shape[0] = l->out_c;
+        st = load_tensor(f, path, name, 1, shape, net->params + l->b_off);
+        if (st != LN_OK) return st;
+        expected += 2;
+    }
+    if (f->ntensors != expected)
+        return ln_fail(LN_ERR_FORMAT, "%s: %d tensors, model %s has %d", path, f->ntensors, net->model, expected);
+    return LN_OK;
+}
+
+ln_status ln_model_load(const char *path, ln_net *net)
+{
+    ln_st_file f;
+    memset(net, 0, sizeof *net);
+    ln_status st = ln_st_read(path, &f);
+    if (st != LN_OK) return st;
+    const char *fmt, *model, *input, *classes;
+    if ((st = need_meta(&f, path, "format", &fmt)) || (st = need_meta(&f, path, "model", &model)) ||
+        (st = need_meta(&f, path, "input", &input)) || (st = need_meta(&f, path, "classes", &classes)))
+        goto out;
+    int c, h, w, k, used = 0;
+    if (strcmp(fmt, "lenet") != 0 || sscanf(input, "%d,%d,%d%n", &c, &h, &w, &used) != 3 ||
+        input[used] != 0 || sscanf(classes, "%d%n", &k, &used) != 1 || classes[used] != 0) {
+        st = ln_fail(LN_ERR_FORMAT, "%s: bad lenet metadata (format '%s', input '%s', classes '%s')", path, fmt, input, classes);
+        goto out;
+    }
+    st = ln_net_build(model, c, h, w, k, net);
+    if (st != LN_OK) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", ln_last_error());
+        st = ln_fail(st, "%s: %s", path, why);
+        goto out;
+    }
+    st = load_params(&f, path, net);
+out:
+    if (st != LN_OK) ln_net_free(net);
+    ln_st_free(&f);
+    return st;
+}

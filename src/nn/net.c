@@ -1,0 +1,187 @@
+/* Network construction: layer shapes, parameter layout, initialisation. */
+#include "net.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+
+typedef struct builder {
+    ln_net *net;
+    int c, h, w;     /* current activation shape */
+    int nconv, ndense;
+    ln_status st;
+} builder;
+
+static ln_layer *push(builder *b, ln_layer_kind kind)
+{
+    ln_net *net = b->net;
+    if (b->st != LN_OK) return NULL;
+    if (net->nlayers == LN_MAX_LAYERS) {
+        b->st = ln_fail(LN_ERR_ARG, "model %s: more than %d layers", net->model, LN_MAX_LAYERS);
+        return NULL;
+    }
+    ln_layer *l = &net->layers[net->nlayers++];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->in_c = l->out_c = b->c;
+    l->in_h = l->out_h = b->h;
+    l->in_w = l->out_w = b->w;
+    return l;
+}
+
+static void set_out(builder *b, ln_layer *l, int c, int h, int w)
+{
+    l->out_c = b->c = c;
+    l->out_h = b->h = h;
+    l->out_w = b->w = w;
+    if (c <= 0 || h <= 0 || w <= 0)
+        b->st = ln_fail(LN_ERR_ARG, "model %s: layer %d (%s) has an empty output %dx%dx%d",
+                        b->net->model, b->net->nlayers, ln_layer_kind_name(l->kind), c, h, w);
+}
+
+static void add_params(builder *b, ln_layer *l, size_t wlen, size_t blen)
+{
+    l->w_off = b->net->nparams;
+    l->w_len = wlen;
+    l->b_off = l->w_off + wlen;
+    l->b_len = blen;
+    b->net->nparams += wlen + blen;
+}
+
+static void resize(builder *b, int h, int w)
+{
+    if (b->h == h && b->w == w) return; /* identity: no layer */
+    ln_layer *l = push(b, LN_L_RESIZE);
+    if (l) set_out(b, l, b->c, h, w);
+}
+
+static void conv(builder *b, int maps, int k, int same)
+{
+    ln_layer *l = push(b, LN_L_CONV);
+    if (!l) return;
+    l->k = k;
+    l->pad = same ? (k - 1) / 2 : 0;
+    snprintf(l->name, sizeof l->name, "conv%d", ++b->nconv);
+    if (same && k % 2 == 0) {
+        b->st = ln_fail(LN_ERR_ARG, "model %s: %s: 'same' padding needs an odd kernel size, got %d",
+                        b->net->model, l->name, k);
+        return;
+    }
+    set_out(b, l, maps, b->h + 2 * l->pad - k + 1, b->w + 2 * l->pad - k + 1);
+    add_params(b, l, (size_t)maps * l->in_c * k * k, (size_t)maps);
+}
+
+static void simple(builder *b, ln_layer_kind kind)
+{
+    ln_layer *l = push(b, kind);
+    if (!l) return;
+    if (kind == LN_L_AVGPOOL || kind == LN_L_MAXPOOL) set_out(b, l, b->c, b->h / 2, b->w / 2);
+    if (kind == LN_L_FLATTEN) set_out(b, l, b->c * b->h * b->w, 1, 1);
+}
+
+static void dense(builder *b, int units)
+{
+    ln_layer *l = push(b, LN_L_DENSE);
+    if (!l) return;
+    snprintf(l->name, sizeof l->name, "fc%d", ++b->ndense);
+    if (b->h != 1 || b->w != 1) {
+        b->st = ln_fail(LN_ERR_ARG, "model %s: %s needs a flattened input, got %dx%dx%d",
+                        b->net->model, l->name, b->c, b->h, b->w);
+        return;
+    }
+    set_out(b, l, units, 1, 1);
+    add_params(b, l, (size_t)units * l->in_c, (size_t)units);
+}
+
+/* The seed's Keras LeNet-5: 'same' convolutions with tanh, average pooling. */
+static void build_lenet5(builder *b, int nclasses)
+{
+    resize(b, 28, 28);
+    conv(b, 6, 5, 1);
+    simple(b, LN_L_TANH);
+    simple(b, LN_L_AVGPOOL);
+    conv(b, 16, 5, 1);
+    simple(b, LN_L_TANH);
+    simple(b, LN_L_AVGPOOL);
+    conv(b, 120, 5, 1);
+    simple(b, LN_L_TANH);
+    simple(b, LN_L_FLATTEN);
+    dense(b, 84);
+    simple(b, LN_L_TANH);
+    dense(b, nclasses);
+    simple(b, LN_L_SOFTMAX_XENT);
+}
+
+static const char *const models[] = {"lenet5", NULL};
+
+const char *const *ln_net_models(void) { return models; }
+
+ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net)
+{
+    memset(net, 0, sizeof *net);
+    if (c <= 0 || h <= 0 || w <= 0 || c > 4 || h > 4096 || w > 4096)
+        return ln_fail(LN_ERR_ARG, "model %s: unsupported input shape %dx%dx%d", model, c, h, w);
+    if (nclasses < 2 || nclasses > 256)
+        return ln_fail(LN_ERR_ARG, "model %s: unsupported number of classes %d", model, nclasses);
+    if (strcmp(model, "lenet5") != 0)
+        return ln_fail(LN_ERR_ARG, "--model: unknown model '%s' (built-in: lenet5)", model);
+    snprintf(net->model, sizeof net->model, "%s", model);
+    net->in_c = c, net->in_h = h, net->in_w = w, net->nclasses = nclasses;
+    builder b = {.net = net, .c = c, .h = h, .w = w};
+    build_lenet5(&b, nclasses);
+    if (b.st != LN_OK) return b.st;
+    size_t bytes = (net->nparams * sizeof(float) + 63) / 64 * 64;
+    net->params = aligned_alloc(64, bytes ? bytes : 64);
+    if (!net->params) return ln_fail(LN_ERR_NOMEM, "model %s: cannot allocate %zu parameters", model, net->nparams);
+    memset(net->params, 0, bytes);
+    return LN_OK;
+}
+
+void ln_net_free(ln_net *net)
+{
+    free(net->params);
+    memset(net, 0, sizeof *net);
+}
+
+void ln_net_init(ln_net *net, uint64_t seed)
+{
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (!l->w_len) continue;
+        int ksz = l->kind == LN_L_CONV ? l->k * l->k : 1;
+        double fan_in = (double)l->in_c * ksz, fan_out = (double)l->out_c * ksz;
+        float limit = (float)sqrt(6.0 / (fan_in + fan_out));
+        float *w = net->params + l->w_off;
+        for (size_t j = 0; j < l->w_len; j++) w[j] = (2.0f * ln_rng_uniform(&r) - 1.0f) * limit;
+        memset(net->params + l->b_off, 0, l->b_len * sizeof(float));
+    }
+}
+
+double ln_layer_flops(const ln_layer *l)
+{
+    double out = (double)ln_layer_out_len(l);
+    switch (l->kind) {
+    case LN_L_CONV: return 2.0 * out * l->in_c * l->k * l->k;
+    case LN_L_DENSE: return 2.0 * out * l->in_c;
+    case LN_L_AVGPOOL: case LN_L_MAXPOOL: return 4.0 * out;
+    case LN_L_RESIZE: return 8.0 * out;
+    case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: return out;
+    case LN_L_FLATTEN: return 0.0;
+    }
+    return 0.0;
+}
+
+const char *ln_layer_kind_name(ln_layer_kind k)
+{
+    static const char *const names[] = {
+        [LN_L_RESIZE] = "Resizing", [LN_L_CONV] = "Conv2D", [LN_L_AVGPOOL] = "AvgPool2D",
+        [LN_L_MAXPOOL] = "MaxPool2D", [LN_L_TANH] = "Tanh", [LN_L_RELU] = "ReLU",
+        [LN_L_FLATTEN] = "Flatten", [LN_L_DENSE] = "Dense", [LN_L_SOFTMAX_XENT] = "Softmax",
+    };
+    return names[k];
+}

@@ -1,0 +1,63 @@
+/* A network: a list of layers over one parameter allocation.
+ *
+ * Parameters of all layers live in one float array (llm.c style); each
+ * layer knows its weight and bias offsets. Activations are NCHW per sample;
+ * the engine runs a chunk of n samples through the layers at once. */
+#ifndef LN_NET_H
+#define LN_NET_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+#include "lenet/lenet.h"
+
+#define LN_MAX_LAYERS 32
+
+typedef enum ln_layer_kind {
+    LN_L_RESIZE,  /* bilinear resize of the input to (out_h, out_w) */
+    LN_L_CONV,    /* stride-1 convolution, 'same' or 'valid' */
+    LN_L_AVGPOOL, /* 2x2 stride 2 */
+    LN_L_MAXPOOL, /* 2x2 stride 2 */
+    LN_L_TANH,
+    LN_L_RELU,
+    LN_L_FLATTEN, /* [c][h][w] -> [c*h*w]: no data movement in NCHW */
+    LN_L_DENSE,
+    LN_L_SOFTMAX_XENT, /* last layer: probabilities; loss in the engine */
+} ln_layer_kind;
+
+typedef struct ln_layer {
+    ln_layer_kind kind;
+    char name[16];     /* tensor-name prefix ("conv1", "fc2"), "" if none */
+    int in_c, in_h, in_w;
+    int out_c, out_h, out_w;
+    int k, pad;        /* conv: square kernel, symmetric padding */
+    size_t w_off, w_len, b_off, b_len; /* into the parameter array */
+} ln_layer;
+
+typedef struct ln_net {
+    char model[32];    /* built-in model name */
+    int in_c, in_h, in_w, nclasses;
+    int nlayers;
+    ln_layer layers[LN_MAX_LAYERS];
+    size_t nparams;
+    float *params;     /* nparams floats, 64-byte aligned */
+} ln_net;
+
+static inline size_t ln_layer_out_len(const ln_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
+static inline size_t ln_layer_in_len(const ln_layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
+
+/* Build a built-in model ("lenet5") for inputs of c x h x w and nclasses.
+ * Parameters are allocated and zeroed; call ln_net_init to initialise. */
+ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net);
+void ln_net_free(ln_net *net);
+/* Glorot-uniform weights, zero biases (Keras's defaults), drawn in layer
+ * order from the project's PRNG seeded with `seed`. */
+void ln_net_init(ln_net *net, uint64_t seed);
+/* Names of the built-in models, NULL-terminated. */
+const char *const *ln_net_models(void);
+
+/* Nominal multiply-adds x2 of one sample's forward pass through layer l. */
+double ln_layer_flops(const ln_layer *l);
+const char *ln_layer_kind_name(ln_layer_kind k);
+
+#endif

@@ -1,0 +1,163 @@
+/* One chunk forward and backward. Gradients of the layer outputs flow
+ * through two ping-pong buffers; activation backward runs in place. */
+#include "pass.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t round64(size_t floats) { return (floats * sizeof(float) + 63) / 64 * 64; }
+
+static ln_conv_shape conv_shape(const ln_layer *l, int n)
+{
+    return (ln_conv_shape){.n = n, .ic = l->in_c, .ih = l->in_h, .iw = l->in_w, .oc = l->out_c,
+                           .oh = l->out_h, .ow = l->out_w, .kh = l->k, .kw = l->k,
+                           .pad_h = l->pad, .pad_w = l->pad};
+}
+
+static ln_pool_shape pool_shape(const ln_layer *l, int n)
+{
+    return (ln_pool_shape){.planes = n * l->in_c, .h = l->in_h, .w = l->in_w};
+}
+
+ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->cap = cap;
+    size_t in_len = (size_t)net->in_c * net->in_h * net->in_w, max_len = in_len, scratch = 1;
+    size_t total = round64((size_t)cap * in_len);
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        size_t len = ln_layer_out_len(l);
+        if (len > max_len) max_len = len;
+        if (l->kind != LN_L_FLATTEN) total += round64((size_t)cap * len);
+        if (l->kind == LN_L_CONV) {
+            ln_conv_shape s = conv_shape(l, 1);
+            size_t need = k->conv2d_scratch(&s);
+            if (need > scratch) scratch = need;
+        }
+    }
+    total += 2 * round64((size_t)cap * max_len) + round64(scratch) + 64;
+    char *p = aligned_alloc(64, total);
+    if (!p) return ln_fail(LN_ERR_NOMEM, "cannot allocate a %zu-byte workspace", total);
+    ws->blob_ = p;
+    ws->x0 = (float *)p, p += round64((size_t)cap * in_len);
+    const float *prev = ws->x0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (l->kind == LN_L_FLATTEN) {
+            ws->act[i] = (float *)prev;
+        } else {
+            ws->act[i] = (float *)p;
+            p += round64((size_t)cap * ln_layer_out_len(l));
+        }
+        prev = ws->act[i];
+    }
+    ws->d0 = (float *)p, p += round64((size_t)cap * max_len);
+    ws->d1 = (float *)p, p += round64((size_t)cap * max_len);
+    ws->scratch = (float *)p, p += round64(scratch);
+    ws->labels = (uint8_t *)p;
+    return LN_OK;
+}
+
+void ln_ws_free(ln_workspace *ws)
+{
+    free(ws->blob_);
+    memset(ws, 0, sizeof *ws);
+}
+
+const float *ln_ws_probs(const ln_net *net, const ln_workspace *ws) { return ws->act[net->nlayers - 1]; }
+
+double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, int with_labels,
+                  float grad_scale)
+{
+    const float *x = ws->x0;
+    const float *p = net->params;
+    double loss = 0.0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        float *y = ws->act[i];
+        size_t len = (size_t)n * ln_layer_out_len(l);
+        switch (l->kind) {
+        case LN_L_RESIZE:
+            ln_resize_bilinear(n, l->in_c, l->in_h, l->in_w, l->out_h, l->out_w, x, y);
+            break;
+        case LN_L_CONV: {
+            ln_conv_shape s = conv_shape(l, n);
+            k->conv2d_fwd(&s, x, p + l->w_off, p + l->b_off, y, ws->scratch);
+            break;
+        }
+        case LN_L_AVGPOOL: {
+            ln_pool_shape s = pool_shape(l, n);
+            k->avgpool2_fwd(&s, x, y);
+            break;
+        }
+        case LN_L_MAXPOOL: {
+            ln_pool_shape s = pool_shape(l, n);
+            k->maxpool2_fwd(&s, x, y);
+            break;
+        }
+        case LN_L_TANH: k->tanh_fwd(len, x, y); break;
+        case LN_L_RELU: k->relu_fwd(len, x, y); break;
+        case LN_L_FLATTEN: break;
+        case LN_L_DENSE: k->dense_fwd(n, l->in_c, l->out_c, x, p + l->w_off, p + l->b_off, y); break;
+        case LN_L_SOFTMAX_XENT:
+            if (with_labels)
+                loss = k->softmax_xent(n, l->out_c, x, ws->labels, grad_scale, y, grad_scale != 0.0f ? ws->d0 : NULL);
+            else
+                k->softmax_xent(n, l->out_c, x, NULL, 0.0f, y, NULL);
+            break;
+        }
+        x = y;
+    }
+    return loss;
+}
+
+void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads)
+{
+    /* Layers at or below the first one with parameters need no input
+     * gradient: the data gradient of conv1 is never computed. */
+    int first = net->nlayers;
+    for (int i = 0; i < net->nlayers; i++)
+        if (net->layers[i].w_len) {
+            first = i;
+            break;
+        }
+    float *d = ws->d0; /* dloss/d(output of layer i), set by the loss */
+    const float *p = net->params;
+    for (int i = net->nlayers - 2; i >= first; i--) {
+        const ln_layer *l = &net->layers[i];
+        const float *x = i ? ws->act[i - 1] : ws->x0;
+        const float *y = ws->act[i];
+        float *dx = d == ws->d0 ? ws->d1 : ws->d0;
+        size_t len = (size_t)n * ln_layer_out_len(l);
+        int need_dx = i > first;
+        switch (l->kind) {
+        case LN_L_CONV: {
+            ln_conv_shape s = conv_shape(l, n);
+            k->conv2d_bwd_weights(&s, x, d, grads + l->w_off, grads + l->b_off, ws->scratch);
+            if (need_dx) k->conv2d_bwd_data(&s, d, p + l->w_off, dx, ws->scratch);
+            break;
+        }
+        case LN_L_DENSE:
+            k->dense_bwd_weights(n, l->in_c, l->out_c, x, d, grads + l->w_off, grads + l->b_off);
+            if (need_dx) k->dense_bwd_data(n, l->in_c, l->out_c, d, p + l->w_off, dx);
+            break;
+        case LN_L_AVGPOOL: {
+            ln_pool_shape s = pool_shape(l, n);
+            k->avgpool2_bwd(&s, x, y, d, dx);
+            break;
+        }
+        case LN_L_MAXPOOL: {
+            ln_pool_shape s = pool_shape(l, n);
+            k->maxpool2_bwd(&s, x, y, d, dx);
+            break;
+        }
+        case LN_L_TANH: k->tanh_bwd(len, y, d, d); dx = d; break;
+        case LN_L_RELU: k->relu_bwd(len, x, d, d); dx = d; break;
+        case LN_L_FLATTEN: dx = d; break;
+        case LN_L_RESIZE: /* only ever first: never reached */
+        case LN_L_SOFTMAX_XENT: dx = d; break;
+        }
+        d = dx;
+    }
+}

@@ -1,0 +1,35 @@
+/* Forward and backward passes of one chunk of samples through a network,
+ * on one thread, in a workspace of its own. */
+#ifndef LN_PASS_H
+#define LN_PASS_H
+#include "net.h"
+
+typedef struct ln_workspace {
+    int cap;                      /* samples the buffers hold */
+    float *x0;                    /* input: [cap][in_c][in_h][in_w] */
+    float *act[LN_MAX_LAYERS];    /* layer outputs (flatten aliases its input) */
+    float *d0, *d1;               /* gradient ping-pong buffers */
+    float *scratch;               /* conv kernel scratch */
+    uint8_t *labels;              /* [cap] */
+    void *blob_;
+} ln_workspace;
+
+ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws);
+void ln_ws_free(ln_workspace *ws);
+
+/* Run n <= cap samples (ws->x0) forward. With labels (ws->labels), return
+ * the summed cross-entropy loss and, if grad_scale != 0, leave
+ * dloss/dlogits * grad_scale ready for ln_backward. Probabilities end in
+ * ln_ws_probs(). */
+double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, int with_labels,
+                  float grad_scale);
+/* Accumulate (+=) the parameter gradients of the last forward into grads
+ * (laid out as net->params). */
+void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads);
+const float *ln_ws_probs(const ln_net *net, const ln_workspace *ws);
+
+/* Bilinear resize (half-pixel centres, as Keras's Resizing) of n images of
+ * [c][ih][iw] to [c][oh][ow]. */
+void ln_resize_bilinear(int n, int c, int ih, int iw, int oh, int ow, const float *x, float *y);
+
+#endif

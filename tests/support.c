@@ -1,0 +1,72 @@
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+const char *tmp_path(const char *name)
+{
+    static char buf[8][1024];
+    static int slot;
+    char *p = buf[slot++ & 7];
+    char dir[900];
+    snprintf(dir, sizeof dir, "%s/tmp.%ld", LENET_TEST_TMP, (long)getpid());
+    mkdir(dir, 0700);
+    snprintf(p, 1024, "%s/%s", dir, name);
+    return p;
+}
+
+int write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+int write_gz(const char *path, const void *data, size_t len)
+{
+    gzFile g = gzopen(path, "wb");
+    if (!g) return -1;
+    int w = len ? gzwrite(g, data, (unsigned)len) : 0;
+    return (gzclose(g) == Z_OK && (size_t)w == len) ? 0 : -1;
+}
+
+int run_cli(const char *args, char *out, size_t cap)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", LENET_CLI, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = 0;
+    if (cap) {
+        n = fread(out, 1, cap - 1, p);
+        out[n] = 0;
+    }
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0) {}
+    int st = pclose(p);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(sz > 0 ? (size_t)sz : 1);
+    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b && len) *len = (size_t)sz;
+    return b;
+}
