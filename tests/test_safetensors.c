@@ -701,8 +701,8 @@ Test(st_bad, overlap)
                     "}", 12, LN_ERR_FORMAT, "overlap");
     /* touching is fine, and so are empty tensors anywhere */
     const char *ok = make_st("ok.safetensors",
-                             "{" T_F32("a", "[2]", "[0,8]") "," T_F32("e", "[0]", "[4,4]") "," T_F32("b", "[1]", "[8,12]")
-                             "}", 12);
+                             "{" T_F32("a", "[2]", "[0,8]") "," T_F32("e", "[0]", "[4,4]") ","
+                             T_F32("b", "[1]", "[8,12]") "}", 12);
     ln_st_file f;
     cr_assert_eq(ln_st_read(ok, &f), LN_OK, "%s", ln_last_error());
     ln_st_free(&f);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,10 +34,16 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Fail before training if --save could never be written: the temporary
- * file goes beside it, so its directory must be writable. */
-static int check_save_dir(const char *path)
+/* Fail before training if an output (--save, --log) could never be
+ * written: it must not be a directory, and it (or --save's temporary file)
+ * goes in its directory, which must be writable. */
+static int check_output_path(const char *flag, const char *path)
 {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "lenet train: --%s %s: is a directory, not a file name\n", flag, path);
+        return EXIT_USAGE;
+    }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -44,7 +51,7 @@ static int check_save_dir(const char *path)
     else if (slash == dir) dir[1] = 0;
     else *slash = 0;
     if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "lenet train: --save %s: directory '%s' does not exist or is not writable\n", path, dir);
+        fprintf(stderr, "lenet train: --%s %s: directory '%s' does not exist or is not writable\n", flag, path, dir);
         return EXIT_USAGE;
     }
     return 0;
@@ -209,7 +216,8 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "lenet train: --warmup %d must be less than --epochs %d\n", a.warmup, a.epochs);
         return EXIT_USAGE;
     }
-    if (a.save && (rc = check_save_dir(a.save))) return rc;
+    if (a.save && (rc = check_output_path("save", a.save))) return rc;
+    if (a.log && (rc = check_output_path("log", a.log))) return rc;
     const ln_kernels *k;
     if ((rc = cli_kernels("train", a.kernels, &k))) return rc;
     return run(&a, k);

@@ -320,8 +320,6 @@ typedef struct plan {
     span *spans;
 } plan;
 
-static void clip(char *dst, size_t cap, const char *s, size_t n) { ln_json_clip(dst, cap, s, n); }
-
 static ln_status check_meta(const plan *p, const ln_json *m)
 {
     if (m->type != LN_JSON_OBJECT)
@@ -329,7 +327,7 @@ static ln_status check_meta(const plan *p, const ln_json *m)
     for (size_t i = 0; i < m->u.list.n; i++) {
         const ln_json *v = &m->u.list.items[i];
         char k[64];
-        clip(k, sizeof k, v->key, v->key_len);
+        ln_json_clip(k, sizeof k, v->key, v->key_len);
         if (v->type != LN_JSON_STRING)
             return ln_fail(LN_ERR_FORMAT, "%s: %s value for '%s' is %s, not a string", p->path, META_KEY, k,
                            ln_json_type_name(v->type));
@@ -356,7 +354,7 @@ static ln_status check_dtype(const plan *p, const char *name, const ln_json *e)
         return ln_fail(LN_ERR_FORMAT, "%s: tensor '%s' has no dtype string", p->path, name);
     if (!strcmp(d->u.str.s, "F32")) return LN_OK;
     char dt[64];
-    clip(dt, sizeof dt, d->u.str.s, d->u.str.len);
+    ln_json_clip(dt, sizeof dt, d->u.str.s, d->u.str.len);
     if (known_dtype(d->u.str.s))
         return ln_fail(LN_ERR_UNSUPPORTED, "%s: tensor '%s' has dtype %s; only F32 is supported", p->path, name, dt);
     return ln_fail(LN_ERR_FORMAT, "%s: tensor '%s' has unknown dtype '%s'", p->path, name, dt);
@@ -413,7 +411,7 @@ static ln_status parse_offsets(const plan *p, const char *name, const ln_json *e
 static ln_status parse_tensor(const plan *p, const ln_json *e, ln_st_tensor *t, span *sp)
 {
     char name[64];
-    clip(name, sizeof name, e->key, e->key_len);
+    ln_json_clip(name, sizeof name, e->key, e->key_len);
     if (strlen(e->key) != e->key_len)
         return ln_fail(LN_ERR_FORMAT, "%s: tensor name '%s' contains a NUL character", p->path, name);
     if (e->type != LN_JSON_OBJECT)
@@ -446,8 +444,8 @@ static ln_status check_overlap(const plan *p, const ln_st_tensor *t)
         if (s[i].begin == s[i].end) continue;
         if (last >= 0 && s[i].begin < s[last].end) {
             char a[64], b[64];
-            clip(a, sizeof a, t[s[last].idx].name, strlen(t[s[last].idx].name));
-            clip(b, sizeof b, t[s[i].idx].name, strlen(t[s[i].idx].name));
+            ln_json_clip(a, sizeof a, t[s[last].idx].name, strlen(t[s[last].idx].name));
+            ln_json_clip(b, sizeof b, t[s[i].idx].name, strlen(t[s[i].idx].name));
             st = ln_fail(LN_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap in the data section", p->path, a, b);
         }
         if (last < 0 || s[i].end > s[last].end) last = i;
@@ -614,7 +612,9 @@ ln_status ln_st_read(const char *path, ln_st_file *out)
     if (!out) return ln_fail(LN_ERR_ARG, "safetensors: no output struct");
     memset(out, 0, sizeof *out);
     if (!path) return ln_fail(LN_ERR_ARG, "safetensors: no input path");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO at `path` must not hang the open; regular files
+     * ignore it */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return ln_fail(LN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     ln_status st;

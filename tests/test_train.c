@@ -1,0 +1,185 @@
+/* Training-level checks: bitwise determinism across thread counts, the
+ * learning-rate schedule, and a short real run that must learn. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "train/trainer.h"
+
+static ln_dataset random_set(int n, uint64_t seed)
+{
+    ln_dataset d = {.n = n, .c = 1, .h = 28, .w = 28, .nclasses = 10};
+    d.pixels = malloc((size_t)n * 784);
+    d.labels = malloc((size_t)n);
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
+    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
+    return d;
+}
+
+/* Train `steps` steps of `batch` (last batch partial when n % batch) and
+ * return a copy of the weights. */
+static float *train_copy(const ln_dataset *d, int threads, int batch, int steps, const ln_sgd *opt)
+{
+    ln_net net;
+    ln_trainer tr;
+    cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &net), LN_OK);
+    ln_net_init(&net, 42);
+    cr_assert_eq(ln_trainer_init(&tr, &net, ln_kernels_scalar(), threads, batch), LN_OK, "%s", ln_last_error());
+    uint32_t *idx = malloc((size_t)d->n * sizeof *idx);
+    for (int i = 0; i < d->n; i++) idx[i] = (uint32_t)(d->n - 1 - i);
+    for (int s = 0; s < steps; s++) {
+        int lo = (s * batch) % d->n, n = d->n - lo < batch ? d->n - lo : batch;
+        double loss;
+        int ok;
+        cr_assert_eq(ln_trainer_step(&tr, d, idx + lo, n, opt, &loss, &ok), LN_OK, "%s", ln_last_error());
+        cr_assert(isfinite(loss) && loss > 0.0);
+    }
+    float *w = malloc(net.nparams * sizeof *w);
+    memcpy(w, net.params, net.nparams * sizeof *w);
+    free(idx);
+    ln_trainer_free(&tr);
+    ln_net_free(&net);
+    return w;
+}
+
+static void check_determinism(int batch, const ln_sgd *opt)
+{
+    ln_dataset d = random_set(100, 7);
+    ln_net ref;
+    cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &ref), LN_OK);
+    ln_net_init(&ref, 42);
+    float *w1 = train_copy(&d, 1, batch, 4, opt);
+    cr_assert(memcmp(w1, ref.params, ref.nparams * sizeof(float)) != 0, "training did not change the weights");
+    for (int t = 2; t <= 3; t++) {
+        float *wt = train_copy(&d, t, batch, 4, opt);
+        size_t diff = 0;
+        for (size_t i = 0; i < ref.nparams; i++) diff += memcmp(&w1[i], &wt[i], sizeof(float)) != 0;
+        cr_assert_eq(diff, 0, "batch %d: %zu of %zu weights differ between 1 and %d threads", batch, diff,
+                     ref.nparams, t);
+        free(wt);
+    }
+    free(w1);
+    ln_net_free(&ref);
+    ln_dataset_free(&d);
+}
+
+Test(train, deterministic_across_threads)
+{
+    ln_sgd opt = {.lr = 0.05f, .momentum = 0.9f};
+    check_determinism(32, &opt);
+}
+
+Test(train, deterministic_partial_batches_nesterov_decay)
+{
+    /* 100 = 3 x 30 + 10: a partial last batch and a partial last chunk */
+    ln_sgd opt = {.lr = 0.02f, .momentum = 0.9f, .nesterov = 1, .weight_decay = 1e-3f};
+    check_determinism(30, &opt);
+}
+
+Test(train, chunk_size_depends_on_batch_only)
+{
+    cr_assert_eq(ln_chunk_size(1), 4);
+    cr_assert_eq(ln_chunk_size(32), 4);
+    cr_assert_eq(ln_chunk_size(64), 4);
+    cr_assert_eq(ln_chunk_size(256), 16);
+    cr_assert_eq(ln_chunk_size(257), 17);
+}
+
+Test(train, schedules)
+{
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_CONSTANT, 0.1f, 50, 100, 0), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 0), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 50, 100, 0), 0.05f, 1e-7);
+    cr_assert_lt(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 99, 100, 0), 1e-4f);
+    /* warm-up ramps linearly to the base rate, then the cosine starts */
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 10), 0.01f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 9, 100, 10), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 55, 100, 10), 0.05f, 1e-7);
+}
+
+/* Two steps on one batch from the same start, returning fc2.bias[0] after
+ * each: the first step is the same for every rule (v = g). */
+static void two_steps(const ln_dataset *d, const ln_sgd *opt, float *w0, float *w1, float *w2)
+{
+    ln_net net;
+    ln_trainer tr;
+    cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &net), LN_OK);
+    ln_net_init(&net, 5);
+    cr_assert_eq(ln_trainer_init(&tr, &net, ln_kernels_scalar(), 1, 8), LN_OK);
+    uint32_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    size_t j = net.layers[net.nlayers - 2].b_off;
+    double loss;
+    int ok;
+    *w0 = net.params[j];
+    cr_assert_eq(ln_trainer_step(&tr, d, idx, 8, opt, &loss, &ok), LN_OK);
+    *w1 = net.params[j];
+    cr_assert_eq(ln_trainer_step(&tr, d, idx, 8, opt, &loss, &ok), LN_OK);
+    *w2 = net.params[j];
+    ln_trainer_free(&tr);
+    ln_net_free(&net);
+}
+
+Test(train, momentum_and_nesterov_follow_pytorch_rules)
+{
+    /* PyTorch: v = mu*v + g; w -= lr*v (plain) or lr*(g + mu*v) (Nesterov).
+     * Plain SGD on the same trajectory gives g0 and g1 for fc2.bias[0];
+     * Nesterov is checked on its first step, w1 = w0 - lr*(1 + mu)*g0. */
+    ln_dataset d = random_set(8, 3);
+    const float lr = 0.1f, mu = 0.9f;
+    float w0, w1, w2, m0, m1, m2, n0, n1, n2;
+    two_steps(&d, &(ln_sgd){.lr = lr}, &w0, &w1, &w2);
+    two_steps(&d, &(ln_sgd){.lr = lr, .momentum = mu}, &m0, &m1, &m2);
+    two_steps(&d, &(ln_sgd){.lr = lr, .momentum = mu, .nesterov = 1}, &n0, &n1, &n2);
+    float g0 = (w0 - w1) / lr, g1 = (w1 - w2) / lr;
+    cr_assert_gt(fabsf(g0), 1e-5f, "gradient of fc2.bias[0] is zero");
+    cr_assert_gt(fabsf(g1 - g0), 1e-7f, "second gradient equals the first: the test would not see momentum");
+    cr_assert_eq(m1, w1, "first momentum step differs from plain SGD");
+    float v1 = mu * g0 + g1;
+    cr_assert_float_eq(m2, m1 - lr * v1, 1e-6, "momentum: %.9g vs %.9g", m2, m1 - lr * v1);
+    cr_assert_float_eq(n1, w0 - lr * (g0 + mu * g0), 1e-6);
+    (void)n2; /* Nesterov's second step starts elsewhere: its gradient is not g1 */
+    ln_dataset_free(&d);
+}
+
+Test(train, learns_fashion_mnist_subset, .timeout = 600)
+{
+    ln_dataset train, test;
+    ln_status st = ln_mnist_load(LN_DEFAULT_DATA_DIR, "train", &train);
+    cr_assert_eq(st, LN_OK, "%s (install dataset-fashion-mnist)", ln_last_error());
+    cr_assert_eq(ln_mnist_load(LN_DEFAULT_DATA_DIR, "t10k", &test), LN_OK, "%s", ln_last_error());
+    ln_dataset_truncate(&train, 2000);
+    ln_dataset_truncate(&test, 2000);
+    ln_net net;
+    ln_trainer tr;
+    cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &net), LN_OK);
+    ln_net_init(&net, 1);
+    cr_assert_eq(ln_trainer_init(&tr, &net, ln_kernels_scalar(), 2, 32), LN_OK);
+    uint32_t *idx = malloc(2000 * sizeof *idx);
+    ln_rng r;
+    ln_rng_seed(&r, 9);
+    double loss0, acc0, loss, acc;
+    cr_assert_eq(ln_evaluate(&net, ln_kernels_scalar(), 2, &test, &loss0, &acc0), LN_OK);
+    for (int e = 0; e < 5; e++) {
+        for (int i = 0; i < 2000; i++) idx[i] = (uint32_t)i;
+        ln_rng_shuffle(&r, idx, 2000);
+        for (int lo = 0; lo < 2000; lo += 32) {
+            int n = 2000 - lo < 32 ? 2000 - lo : 32, ok;
+            ln_sgd opt = {.lr = 0.05f, .momentum = 0.9f};
+            cr_assert_eq(ln_trainer_step(&tr, &train, idx + lo, n, &opt, &loss, &ok), LN_OK);
+        }
+    }
+    cr_assert_eq(ln_evaluate(&net, ln_kernels_scalar(), 2, &test, &loss, &acc), LN_OK);
+    cr_log_info("2000-image subset, 5 epochs: test accuracy %.2f%% (%.2f%% before), loss %.4f\n", 100 * acc,
+                100 * acc0, loss);
+    cr_assert_geq(acc, 0.70, "test accuracy %.2f%% < 70%% after 5 epochs on 2,000 images", 100 * acc);
+    cr_assert_lt(loss, loss0);
+    free(idx);
+    ln_trainer_free(&tr);
+    ln_net_free(&net);
+    ln_dataset_free(&train);
+    ln_dataset_free(&test);
+}
