@@ -1,4 +1,4 @@
-/* Dense layer kernels, scalar: three GEMMs over the whole chunk. */
+/* Dense layer kernels, scalar reference: plain loops over rows. */
 #include <string.h>
 
 #include "kernels_scalar.h"
@@ -6,19 +6,36 @@
 void ln_dense_fwd_scalar(int n, int in, int out, const float *x, const float *w, const float *b,
                          float *y)
 {
-    for (int i = 0; i < n; i++) memcpy(y + (size_t)i * out, b, (size_t)out * sizeof(float));
-    ln_gemm_scalar(0, 1, n, out, in, x, in, w, in, 1.0f, y, out);
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < out; o++) {
+            const float *xr = x + (size_t)i * in, *wr = w + (size_t)o * in;
+            float acc = 0.0f;
+            for (int j = 0; j < in; j++) acc += xr[j] * wr[j];
+            y[(size_t)i * out + o] = b[o] + acc;
+        }
 }
 
 void ln_dense_bwd_data_scalar(int n, int in, int out, const float *dy, const float *w, float *dx)
 {
-    ln_gemm_scalar(0, 0, n, in, out, dy, out, w, in, 0.0f, dx, in);
+    memset(dx, 0, (size_t)n * in * sizeof(float));
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < out; o++) {
+            float g = dy[(size_t)i * out + o];
+            const float *wr = w + (size_t)o * in;
+            float *dxr = dx + (size_t)i * in;
+            for (int j = 0; j < in; j++) dxr[j] += g * wr[j];
+        }
 }
 
 void ln_dense_bwd_weights_scalar(int n, int in, int out, const float *x, const float *dy, float *dw,
                                  float *db)
 {
-    ln_gemm_scalar(1, 0, out, in, n, dy, out, x, in, 1.0f, dw, in);
     for (int i = 0; i < n; i++)
-        for (int o = 0; o < out; o++) db[o] += dy[(size_t)i * out + o];
+        for (int o = 0; o < out; o++) {
+            float g = dy[(size_t)i * out + o];
+            const float *xr = x + (size_t)i * in;
+            float *dwr = dw + (size_t)o * in;
+            for (int j = 0; j < in; j++) dwr[j] += g * xr[j];
+            db[o] += g;
+        }
 }

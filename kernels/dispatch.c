@@ -1,5 +1,7 @@
 /* The kernel tables and the choice among them. The scalar table is
- * complete; an ISA table is the scalar one with overrides, filled once. */
+ * complete; an ISA table starts as a copy of it and overrides what that ISA
+ * implements (kernels/table_<isa>.c), so nothing is ever left unset. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,14 +29,55 @@ static const ln_kernels scalar_table = {
 
 const ln_kernels *ln_kernels_scalar(void) { return &scalar_table; }
 
-static const char *const built[] = {"scalar", NULL};
+#if defined(LN_HAVE_AVX2)
+void ln_kernels_fill_avx2(ln_kernels *t);
+static ln_kernels avx2_table;
+#endif
+#if defined(LN_HAVE_NEON)
+void ln_kernels_fill_neon(ln_kernels *t);
+static ln_kernels neon_table;
+#endif
+
+static const char *const built[] = {
+    "scalar",
+#if defined(LN_HAVE_AVX2)
+    "avx2",
+#endif
+#if defined(LN_HAVE_NEON)
+    "neon",
+#endif
+    NULL,
+};
 
 const char *const *ln_kernels_built(void) { return built; }
 
-/* Known ISA names that this build or CPU may lack. */
-static int is_known(const char *name)
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void fill_tables(void)
 {
-    return !strcmp(name, "scalar") || !strcmp(name, "avx2") || !strcmp(name, "neon");
+#if defined(LN_HAVE_AVX2)
+    avx2_table = scalar_table;
+    ln_kernels_fill_avx2(&avx2_table);
+#endif
+#if defined(LN_HAVE_NEON)
+    neon_table = scalar_table;
+    ln_kernels_fill_neon(&neon_table);
+#endif
+}
+
+/* The table for `name` if this build has it and this CPU can run it. */
+static const ln_kernels *usable(const char *name)
+{
+    pthread_once(&tables_once, fill_tables);
+    if (!strcmp(name, "scalar")) return &scalar_table;
+#if defined(LN_HAVE_AVX2)
+    const ln_cpu_info *ci = ln_cpu();
+    if (!strcmp(name, "avx2") && ci->avx2 && ci->fma && ci->os_ymm) return &avx2_table;
+#endif
+#if defined(LN_HAVE_NEON)
+    if (!strcmp(name, "neon") && ln_cpu()->neon) return &neon_table;
+#endif
+    return NULL;
 }
 
 ln_status ln_kernels_select(const char *want, const ln_kernels **out)
@@ -45,12 +88,14 @@ ln_status ln_kernels_select(const char *want, const ln_kernels **out)
         src = "LENET_KERNELS";
         if (!want || !*want) want = "auto";
     }
-    if (!strcmp(want, "auto") || !strcmp(want, "scalar")) {
-        *out = &scalar_table; /* the best (only) table this build has */
-        return LN_OK;
+    if (!strcmp(want, "auto")) {
+        static const char *const preference[] = {"avx2", "neon", "scalar"};
+        for (size_t i = 0; i < sizeof preference / sizeof preference[0]; i++)
+            if ((*out = usable(preference[i]))) return LN_OK;
     }
-    if (!is_known(want))
+    if (strcmp(want, "scalar") && strcmp(want, "avx2") && strcmp(want, "neon"))
         return ln_fail(LN_ERR_ARG, "%s: unknown kernel set '%s' (expected auto, scalar, avx2 or neon)", src, want);
+    if ((*out = usable(want))) return LN_OK;
     return ln_fail(LN_ERR_UNSUPPORTED, "%s: kernel set '%s' is not available in this build or on this CPU (%s)",
-                   src, want, ln_cpu()->brand);
+                   src, want, ln_cpu()->brand[0] ? ln_cpu()->brand : "unknown CPU");
 }

@@ -4,7 +4,8 @@
  * memory and OpenMP. Layout is NCHW, float32. A kernel that "accumulates"
  * adds (+=) into its output; every other kernel overwrites it.
  *
- * The scalar table (portable C) is complete and is the numerics reference;
+ * The scalar table (plain, readable C loops) is complete and is the
+ * numerics oracle, not a tuning target;
  * an ISA table starts as a copy of it and overrides what it implements, so
  * a missing kernel never leaves a hole. */
 #ifndef LN_KERNELS_H
@@ -100,11 +101,5 @@ ln_status ln_kernels_select(const char *want, const ln_kernels **out);
 const ln_kernels *ln_kernels_scalar(void);
 /* Names of the tables this build has, NULL-terminated. */
 const char *const *ln_kernels_built(void);
-
-/* Portable GEMM used by the scalar kernels:
- * C[m][n] (ldc) = beta*C + A[m][k] (lda) * B[k][n] (ldb), beta 0 or 1.
- * trans_a/trans_b select A^T ([k][m]) / B^T ([n][k]) storage. */
-void ln_gemm_scalar(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
-                    const float *b, int ldb, float beta, float *c, int ldc);
 
 #endif

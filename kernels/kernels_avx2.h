@@ -1,0 +1,10 @@
+/* AVX2+FMA kernels (files *_avx2.c, built with -mavx2 -mfma). */
+#ifndef LN_KERNELS_AVX2_H
+#define LN_KERNELS_AVX2_H
+#include "kernels.h"
+
+/* convolution and dense (matrix products) */
+
+/* pooling, activations, softmax */
+
+#endif
