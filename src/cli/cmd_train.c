@@ -137,13 +137,14 @@ static int run(const train_args *a, const ln_kernels *k)
                 progress(e, a->epochs, seen, train.n, loss_sum / seen, rate, (train.n - seen) / rate);
             }
         }
+        if (tty) fprintf(stderr, "\r\033[Kepoch %d/%d: evaluating on %d test images...", e, a->epochs, test.n);
         double t_eval = now(), test_loss, test_acc;
         if (ln_evaluate(&net, k, a->threads, &test, &test_loss, &test_acc) != LN_OK) {
             rc = cli_fail("train");
             goto out;
         }
         t_eval = now() - t_eval;
-        if (tty) fputc('\n', stderr);
+        if (tty) fputs("\r\033[K", stderr); /* the epoch line below replaces the bar */
         double rate = seen / t_train;
         printf("epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.0f img/s  %.1f s\n", e,
                a->epochs, loss_sum / seen, 100.0 * right / seen, test_loss, 100.0 * test_acc, rate,

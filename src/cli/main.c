@@ -1,4 +1,5 @@
 /* lenet: train, evaluate and inspect LeNet-class networks. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    omp_set_dynamic(0); /* --threads N means exactly N */
     const char *c = argv[1];
     if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
         usage(stdout);
