@@ -31,7 +31,7 @@ ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_worksp
         if (len > max_len) max_len = len;
         if (l->kind != LN_L_FLATTEN) total += round64((size_t)cap * len);
         if (l->kind == LN_L_CONV) {
-            ln_conv_shape s = conv_shape(l, 1);
+            ln_conv_shape s = conv_shape(l, cap); /* a chunk never exceeds cap */
             size_t need = k->conv2d_scratch(&s);
             if (need > scratch) scratch = need;
         }
