@@ -341,6 +341,21 @@ Test(cli, save_onto_directory)
     cr_assert_eq(dir_entries(odir), 0);
 }
 
+Test(cli, recipes_set_defaults_flags_override)
+{
+    char data[PATH_CAP];
+    make_data(data, "data", CORRUPT_NONE, NULL);
+    int rc = cli("train --data '%s' --recipe seed --epochs 1 --threads 1 --quiet", data);
+    want_rc(rc, 0, "--recipe seed");
+    want_text("batch 32, 1 epochs, SGD lr 0.01 constant, momentum 0, weight decay 0 |", "--recipe seed");
+    rc = cli("train --data '%s' --epochs 1 --batch 8 --no-nesterov --threads 1 --quiet", data);
+    want_rc(rc, 0, "default recipe");
+    want_text("batch 8, 1 epochs, SGD lr 0.05 cosine, momentum 0.9, weight decay 0.0005 |", "default recipe");
+    rc = cli("train --data '%s' --recipe keras --quiet", data);
+    want_rc(rc, 2, "--recipe keras");
+    want_text("--recipe", "--recipe keras");
+}
+
 Test(cli, log_unwritable_fails_before_training)
 {
     char data[PATH_CAP], odir[PATH_CAP], log[PATH_CAP + 32];
