@@ -9,5 +9,21 @@ void ln_kernels_fill_avx2(ln_kernels *t)
 {
     t->isa = "avx2";
     /* convolution and dense (matrix products) */
+    t->conv2d_scratch = ln_conv2d_scratch_avx2;
+    t->conv2d_fwd = ln_conv2d_fwd_avx2;
+    t->conv2d_bwd_data = ln_conv2d_bwd_data_avx2;
+    t->conv2d_bwd_weights = ln_conv2d_bwd_weights_avx2;
+    t->dense_fwd = ln_dense_fwd_avx2;
+    t->dense_bwd_data = ln_dense_bwd_data_avx2;
+    t->dense_bwd_weights = ln_dense_bwd_weights_avx2;
     /* pooling, activations, softmax */
+    t->avgpool2_fwd = ln_avgpool2_fwd_avx2;
+    t->avgpool2_bwd = ln_avgpool2_bwd_avx2;
+    t->maxpool2_fwd = ln_maxpool2_fwd_avx2;
+    t->maxpool2_bwd = ln_maxpool2_bwd_avx2;
+    t->tanh_fwd = ln_tanh_fwd_avx2;
+    t->tanh_bwd = ln_tanh_bwd_avx2;
+    t->relu_fwd = ln_relu_fwd_avx2;
+    t->relu_bwd = ln_relu_bwd_avx2;
+    t->softmax_xent = ln_softmax_xent_avx2;
 }
