@@ -4,8 +4,10 @@
 # and checks that it picks the scalar table, trains, and answers
 # --kernels avx2 with a usage error instead of dying of SIGILL.
 #   usage: .ci/x86-noavx2.sh [BUILD_DIR]     (default: build)
-# Run from the repository root, as root (it may apt-get install qemu-user).
+# Run as root (it may apt-get install qemu-user); BUILD_DIR is relative to
+# the repository root.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 build=${1:-build}
 lenet=$build/lenet
@@ -63,7 +65,7 @@ run() {
   rc=$?
   set -e
   echo "--- $name: lenet $* (exit $rc)"
-  printf '%s\n' "$out" | head -n 8
+  head -n 8 <<<"$out"
 }
 
 run info info

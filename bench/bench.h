@@ -51,9 +51,9 @@ const char *bench_json_str(const char *s, char *buf, size_t cap);
 /* ---- FMA peak (fma_peak.c) ---- */
 
 /* This CPU's single-precision FMA throughput, GFLOP/s over `threads`
- * threads, from a loop whose accumulators stay in registers: the best of a
- * few runs. *how describes the loop. */
-double bench_fma_peak(int threads, const char **how);
+ * threads, from a loop whose accumulators stay in registers: the best of
+ * `runs` runs of about 20 ms. *how describes the loop. */
+double bench_fma_peak(int threads, int runs, const char **how);
 
 /* ---- subcommands ---- */
 

@@ -1,6 +1,6 @@
 /* This CPU's FMA peak: the widest multiply-add loop it can run (AVX2+FMA,
  * NEON, else plain C at the baseline flags), on every thread at once, the
- * best of a few runs (a peak is an upper bound: noise only lowers it). */
+ * best of some runs (a peak is an upper bound: noise only lowers it). */
 #include <omp.h>
 
 #include "bench.h"
@@ -61,19 +61,18 @@ static double run_once(fma_loop_fn loop, long iters, int threads)
     return flops / (t1 - t0) * 1e-9;
 }
 
-double bench_fma_peak(int threads, const char **how)
+double bench_fma_peak(int threads, int runs, const char **how)
 {
+    static long iters; /* sized once: about 20 ms a run */
     fma_loop_fn loop = pick(how);
-    long iters = 1 << 12;
-    for (;;) { /* about 20 ms a run */
+    for (long n = 1 << 12; !iters; n *= 2) {
         double t0 = bench_now();
         float s;
-        loop(iters, &s);
-        if (bench_now() - t0 > 0.02) break;
-        iters *= 2;
+        loop(n, &s);
+        if (bench_now() - t0 > 0.02) iters = n;
     }
     double best = 0.0;
-    for (int r = 0; r < 25; r++) { /* ~0.5 s: rides out short bursts of other load */
+    for (int r = 0; r < runs; r++) {
         double g = run_once(loop, iters, threads);
         if (g > best) best = g;
     }

@@ -11,6 +11,9 @@ list(APPEND LENET_KERNEL_SOURCES ${LENET_KERNEL_DIR}/cpu.c ${LENET_KERNEL_DIR}/d
 set(LENET_ISA_DEFINES "")
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   file(GLOB LENET_AVX2_SOURCES CONFIGURE_DEPENDS ${LENET_KERNEL_DIR}/*_avx2.c)
+  # The table only stores pointers and runs before the CPU check: with AVX2
+  # flags GCC would emit ymm stores there and fault on older CPUs.
+  list(FILTER LENET_AVX2_SOURCES EXCLUDE REGEX "/table_avx2\\.c$")
   if(LENET_AVX2_SOURCES)
     set_source_files_properties(${LENET_AVX2_SOURCES} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
     list(APPEND LENET_KERNEL_SOURCES ${LENET_AVX2_SOURCES} ${LENET_KERNEL_DIR}/table_avx2.c)
@@ -19,6 +22,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   # Advanced SIMD is part of the AArch64 baseline: no flags needed.
   file(GLOB LENET_NEON_SOURCES CONFIGURE_DEPENDS ${LENET_KERNEL_DIR}/*_neon.c)
+  list(FILTER LENET_NEON_SOURCES EXCLUDE REGEX "/table_neon\\.c$")
   if(LENET_NEON_SOURCES)
     list(APPEND LENET_KERNEL_SOURCES ${LENET_NEON_SOURCES} ${LENET_KERNEL_DIR}/table_neon.c)
     list(APPEND LENET_ISA_DEFINES LN_HAVE_NEON=1)

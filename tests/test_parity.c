@@ -18,8 +18,12 @@
  *                             scalar kernel run on |inputs| (plus |start| when
  *                             accumulating). Where no term cancels it equals
  *                             |ref| and this is 1e-6 + 1e-5 |ref|; where a long
- *                             sum cancels to ~0 a |ref| bound would only measure
- *                             summation order, so the bound follows the terms.
+ *                             sum cancels to ~0 a |ref| bound only measures
+ *                             summation order (the first avx2 kernels broke it
+ *                             in 0.15% of conv2d_bwd_weights' elements, 0.08%
+ *                             of dense_fwd's), so the bound follows the terms,
+ *                             and at most 1% of a family's elements may need
+ *                             more than 1e-6 + 1e-5 |ref|.
  *   avgpool2_fwd              1 ULP, or 2^-22 * sum|x|/4 where the window's
  *                             terms cancel (re-associating a sum of four)
  *   avgpool2_bwd, maxpool2_*  bit-exact (max pool ties: first maximum, row-major)
@@ -77,6 +81,7 @@ static const ln_kernels *scalar(void) { return ln_kernels_scalar(); }
 
 typedef struct verdict {
     int cases, failed, case_bad;
+    long elems, loose; /* conv and dense: elements checked, elements past 1e-6 + 1e-5 |ref| */
     char ctx[256], first[1040];
 } verdict;
 
@@ -112,6 +117,8 @@ static void expect_clean(const verdict *v, const char *isa)
     cr_assert(v->cases > 0, "%s: no cases ran", isa);
     cr_assert(v->failed == 0, "%s vs scalar: %d of %d cases fail; the first: %s", isa, v->failed, v->cases,
               v->first);
+    cr_assert(v->loose * 100 <= v->elems, "%s vs scalar: %ld of %ld elements are only within the condition-aware "
+              "bound, over 1%%: a systematic error, not summation order", isa, v->loose, v->elems);
 }
 
 /* On a crash, name the case (or the one just before), then let the
@@ -375,7 +382,11 @@ static void check_bilinear(const ln_kernels *k, const bilinear *b, uint64_t seed
     for (int o = 0; o < b->nout; o++) {
         size_t n = b->out_len[o];
         double *tol = tol_buf(&a, n);
-        for (size_t i = 0; i < n; i++) tol[i] = 1e-6 + 1e-5 * (double)mag[o][i];
+        for (size_t i = 0; i < n; i++) {
+            tol[i] = 1e-6 + 1e-5 * (double)mag[o][i];
+            v->loose += fabs((double)got[o][i] - (double)ref[o][i]) > 1e-6 + 1e-5 * fabs((double)ref[o][i]);
+        }
+        v->elems += (long)n;
         expect_within(v, b->out_name[o], got[o], ref[o], tol, n, "1e-6 + 1e-5 sum|terms|");
     }
     expect_guard(v, "scratch", ks, nks);
