@@ -5,7 +5,7 @@
  * boundaries freely). For each k = (c, u, v) a run reads one contiguous
  * stretch of one source row: copied with vector loads when the whole panel
  * is a single run inside the plane, else element-wise with the columns that
- * fall in the padding set to zero. */
+ * fall in the padding set to zero (the inside part still 4 at a time). */
 #include <arm_neon.h>
 
 #include "conv_pack_neon.h"
@@ -47,6 +47,7 @@ static void copy_run(float *d, const float *row, int sx0, int len, int sw)
     }
     int e = 0;
     for (; e < lo; e++) d[e] = 0.0f;
+    for (; e + 4 <= hi; e += 4) vst1q_f32(d + e, vld1q_f32(row + sx0 + e));
     for (; e < hi; e++) d[e] = row[sx0 + e];
     for (; e < len; e++) d[e] = 0.0f;
 }

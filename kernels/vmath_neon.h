@@ -5,28 +5,33 @@
  *   round to nearest even: vrndnq_f32 (AVX2 _mm256_round_ps);
  *   max/min: vmaxq/vminq return NaN for a NaN operand (the AVX2 versions
  *     keep x in the NaN-carrying position), so NaN propagates in both;
- *   1/(1 + F): the vrecpeq estimate (8 bits, AVX2's rcp has 12) refined by
- *     two vrecpsq Newton steps instead of one; the quotient's residual
- *     correction that follows is the same. */
+ *   1/(1 + F): vmath.h asks for an estimate of 12 bits or better before
+ *     its Newton step; vrecpeq gives 8, so one vrecpsq step first (about
+ *     16 bits), then vmath.h's Newton step and residual correction. */
 #ifndef LN_VMATH_NEON_H
 #define LN_VMATH_NEON_H
 #include <arm_neon.h>
 
 #include "vmath.h"
 
-/* e^r with x = k ln2 + r, |r| <= ln2/2; k returned as integers. */
+/* e^r with x = k ln2 + r, |r| <= ln2/2, k returned as integers: the steps
+ * of vmath.h. r is kept as r1 + c (r1 = x - k*hi exact, c = -k*lo tiny) and
+ * e^r summed as (1 + r1) + ((err of 1 + r1) + c + r^2 P(r)). */
 static inline float32x4_t ln_vexp_reduce_neon(float32x4_t x, int32x4_t *k)
 {
+    const float32x4_t one = vdupq_n_f32(1.0f);
     float32x4_t kf = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(LN_EXP_LOG2E)));
-    float32x4_t r = vfmsq_f32(x, kf, vdupq_n_f32(LN_EXP_LN2_HI));
-    r = vfmsq_f32(r, kf, vdupq_n_f32(LN_EXP_LN2_LO));
+    float32x4_t r1 = vfmsq_f32(x, kf, vdupq_n_f32(LN_EXP_LN2_HI));
+    float32x4_t c = vmulq_f32(kf, vdupq_n_f32(-LN_EXP_LN2_LO)), r = vaddq_f32(r1, c);
     float32x4_t p = vfmaq_f32(vdupq_n_f32(LN_EXP_E5), vdupq_n_f32(LN_EXP_E6), r);
     p = vfmaq_f32(vdupq_n_f32(LN_EXP_E4), p, r);
     p = vfmaq_f32(vdupq_n_f32(LN_EXP_E3), p, r);
     p = vfmaq_f32(vdupq_n_f32(LN_EXP_E2), p, r);
     *k = vcvtnq_s32_f32(kf);
-    /* 1 + (r + r^2 p): the small part rounded once before the 1 */
-    return vaddq_f32(vfmaq_f32(r, p, vmulq_f32(r, r)), vdupq_n_f32(1.0f));
+    /* s = 1 + r1 and its exact rounding error lo (|r1| < 1, s - 1 exact) */
+    float32x4_t s = vaddq_f32(one, r1);
+    float32x4_t lo = vsubq_f32(r1, vsubq_f32(s, one));
+    return vaddq_f32(s, vfmaq_f32(vaddq_f32(lo, c), vmulq_f32(r, r), p));
 }
 
 /* 2^k as a float, -126 <= k <= 127 */
@@ -70,7 +75,7 @@ static inline float32x4_t ln_vtanh_neon(float32x4_t x)
     float32x4_t f2 = vaddq_f32(f, f), den = vaddq_f32(f, one);
     float32x4_t r = vrecpeq_f32(den);
     r = vmulq_f32(r, vrecpsq_f32(den, r));
-    r = vmulq_f32(r, vrecpsq_f32(den, r));
+    r = vfmaq_f32(r, r, vfmsq_f32(one, den, r));
     float32x4_t d = vmulq_f32(f2, r);
     d = vfmaq_f32(d, r, vfmsq_f32(vsubq_f32(f2, d), f, d));
     float32x4_t y = vbslq_f32(vcgeq_f32(a, vdupq_n_f32(LN_TANH_SMALL)), vsubq_f32(one, d), ys);
