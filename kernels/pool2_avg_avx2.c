@@ -18,63 +18,28 @@
  * x, dx: [planes][h][w]   y, dy: [planes][h/2][w/2] */
 #include <string.h>
 
-#include "kernels_avx2.h"
-#include "vmath_avx2.h"
+#include "pool2_avx2.h"
 
-/* [0 1 2 3 | 4 5 6 7] <-> [0 1 4 5 | 2 3 6 7] (64-bit pairs 0 2 1 3) */
-static inline __m256 swap_mid(__m256 v)
+/* 0.25 * the four-element sums of 8 windows, in window order */
+static inline __m256 avg_step(const float *r0, const float *r1, int masked, int m)
 {
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-
-/* pair sums of r[0..16) in the order [0 1 4 5 | 2 3 6 7]; masked: r[0..2m) */
-static inline __m256 pair_sums(const float *r, int masked, int m)
-{
-    __m256 a, b;
-    if (!masked) {
-        a = _mm256_loadu_ps(r), b = _mm256_loadu_ps(r + 8);
-    } else {
-        a = _mm256_maskload_ps(r, ln_vmask_avx2(2 * m));
-        b = _mm256_maskload_ps(r + 8, ln_vmask_avx2(2 * m - 8));
-    }
-    return _mm256_add_ps(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
-}
-
-/* y[0..8) from rows r0, r1 [0..16) (masked: y[0..m) from [0..2m)) */
-static inline void avg8(const float *r0, const float *r1, float *y, int masked, int m)
-{
-    __m256 v = _mm256_add_ps(pair_sums(r0, masked, m), pair_sums(r1, masked, m));
-    v = swap_mid(_mm256_mul_ps(_mm256_set1_ps(0.25f), v));
-    if (!masked)
-        _mm256_storeu_ps(y, v);
-    else
-        _mm256_maskstore_ps(y, ln_vmask_avx2(m), v);
+    __m256 e0, o0, e1, o1;
+    ln_pool2_split_row(r0, masked, m, &e0, &o0);
+    ln_pool2_split_row(r1, masked, m, &e1, &o1);
+    __m256 v = _mm256_add_ps(_mm256_add_ps(e0, o0), _mm256_add_ps(e1, o1));
+    return _mm256_mul_ps(_mm256_set1_ps(0.25f), v);
 }
 
 void ln_avgpool2_fwd_avx2(const ln_pool_shape *s, const float *x, float *y)
 {
-    int h = s->h, w = s->w, oh = h / 2, ow = w / 2, last = (ow - 1) & ~7;
-    const float *xend = x + (size_t)s->planes * h * w, *yend = y + (size_t)s->planes * oh * ow;
-    if (ow == 0) return;
-    for (int p = 0; p < s->planes; p++) {
-        const float *r0 = x + (size_t)p * h * w;
-        for (int i = 0; i < oh; i++, r0 += 2 * w, y += ow) {
-            if (xend - r0 >= w + 2 * last + 16 && yend - y >= last + 8) {
-                for (int j = 0; j < ow; j += 8) avg8(r0 + 2 * j, r0 + w + 2 * j, y + j, 0, 8);
-            } else { /* the last rows: mask the step that would run past a buffer */
-                for (int j = 0; j < last; j += 8) avg8(r0 + 2 * j, r0 + w + 2 * j, y + j, 0, 8);
-                avg8(r0 + 2 * last, r0 + w + 2 * last, y + last, 1, ow - last);
-            }
-        }
-    }
+    ln_pool2_fwd_rows(s, x, y, avg_step);
 }
 
 /* rows r0, r1 [0..16) = 0.25 * g[0..8) each twice (masked: [0..2m) from g[0..m)) */
 static inline void spread(const float *g, float *r0, float *r1, int masked, int m)
 {
     __m256 v = masked ? _mm256_maskload_ps(g, ln_vmask_avx2(m)) : _mm256_loadu_ps(g);
-    v = swap_mid(_mm256_mul_ps(_mm256_set1_ps(0.25f), v));
+    v = ln_pool2_swap_mid(_mm256_mul_ps(_mm256_set1_ps(0.25f), v));
     __m256 lo = _mm256_unpacklo_ps(v, v), hi = _mm256_unpackhi_ps(v, v);
     if (!masked) {
         _mm256_storeu_ps(r0, lo), _mm256_storeu_ps(r0 + 8, hi);

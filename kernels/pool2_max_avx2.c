@@ -21,58 +21,20 @@
  * x, dx: [planes][h][w]   y, dy: [planes][h/2][w/2] */
 #include <string.h>
 
-#include "kernels_avx2.h"
-#include "vmath_avx2.h"
+#include "pool2_avx2.h"
 
-/* [0 1 2 3 | 4 5 6 7] <-> [0 1 4 5 | 2 3 6 7] (64-bit pairs 0 2 1 3) */
-static inline __m256 swap_mid(__m256 v)
-{
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-
-/* the even and odd columns of r[0..16) in window order (masked: r[0..2m)) */
-static inline void split_row(const float *r, int masked, int m, __m256 *even, __m256 *odd)
-{
-    __m256 a, b;
-    if (!masked) {
-        a = _mm256_loadu_ps(r), b = _mm256_loadu_ps(r + 8);
-    } else {
-        a = _mm256_maskload_ps(r, ln_vmask_avx2(2 * m));
-        b = _mm256_maskload_ps(r + 8, ln_vmask_avx2(2 * m - 8));
-    }
-    *even = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    *odd = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-}
-
-/* y[0..8) from rows r0, r1 [0..16) (masked: y[0..m) from [0..2m)) */
-static inline void max8(const float *r0, const float *r1, float *y, int masked, int m)
+/* max(max(x00, x01), max(x10, x11)) of 8 windows, in window order */
+static inline __m256 max_step(const float *r0, const float *r1, int masked, int m)
 {
     __m256 e0, o0, e1, o1;
-    split_row(r0, masked, m, &e0, &o0);
-    split_row(r1, masked, m, &e1, &o1);
-    __m256 v = swap_mid(_mm256_max_ps(_mm256_max_ps(e0, o0), _mm256_max_ps(e1, o1)));
-    if (!masked)
-        _mm256_storeu_ps(y, v);
-    else
-        _mm256_maskstore_ps(y, ln_vmask_avx2(m), v);
+    ln_pool2_split_row(r0, masked, m, &e0, &o0);
+    ln_pool2_split_row(r1, masked, m, &e1, &o1);
+    return _mm256_max_ps(_mm256_max_ps(e0, o0), _mm256_max_ps(e1, o1));
 }
 
 void ln_maxpool2_fwd_avx2(const ln_pool_shape *s, const float *x, float *y)
 {
-    int h = s->h, w = s->w, oh = h / 2, ow = w / 2, last = (ow - 1) & ~7;
-    const float *xend = x + (size_t)s->planes * h * w, *yend = y + (size_t)s->planes * oh * ow;
-    if (ow == 0) return;
-    for (int p = 0; p < s->planes; p++) {
-        const float *r0 = x + (size_t)p * h * w;
-        for (int i = 0; i < oh; i++, r0 += 2 * w, y += ow) {
-            if (xend - r0 >= w + 2 * last + 16 && yend - y >= last + 8) {
-                for (int j = 0; j < ow; j += 8) max8(r0 + 2 * j, r0 + w + 2 * j, y + j, 0, 8);
-            } else { /* the last rows: mask the step that would run past a buffer */
-                for (int j = 0; j < last; j += 8) max8(r0 + 2 * j, r0 + w + 2 * j, y + j, 0, 8);
-                max8(r0 + 2 * last, r0 + w + 2 * last, y + last, 1, ow - last);
-            }
-        }
-    }
+    ln_pool2_fwd_rows(s, x, y, max_step);
 }
 
 /* dx row r[0..16) from the (even, odd) column values in window order
@@ -93,14 +55,14 @@ static inline void max_bwd8(const float *r0, const float *r1, const float *yr, c
                             float *d0, float *d1, int masked, int m)
 {
     __m256 e0, o0, e1, o1, yv, g;
-    split_row(r0, masked, m, &e0, &o0);
-    split_row(r1, masked, m, &e1, &o1);
+    ln_pool2_split_row(r0, masked, m, &e0, &o0);
+    ln_pool2_split_row(r1, masked, m, &e1, &o1);
     if (!masked) {
         yv = _mm256_loadu_ps(yr), g = _mm256_loadu_ps(gr);
     } else {
         yv = _mm256_maskload_ps(yr, ln_vmask_avx2(m)), g = _mm256_maskload_ps(gr, ln_vmask_avx2(m));
     }
-    yv = swap_mid(yv), g = swap_mid(g);
+    yv = ln_pool2_swap_mid(yv), g = ln_pool2_swap_mid(g);
     __m256 q0 = _mm256_cmp_ps(e0, yv, _CMP_EQ_OQ), q1 = _mm256_cmp_ps(o0, yv, _CMP_EQ_OQ);
     __m256 q2 = _mm256_cmp_ps(e1, yv, _CMP_EQ_OQ), q01 = _mm256_or_ps(q0, q1);
     __m256 g0 = _mm256_and_ps(q0, g), g1 = _mm256_andnot_ps(q0, _mm256_and_ps(q1, g));
