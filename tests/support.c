@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/rng.h"
+
 const char *tmp_path(const char *name)
 {
     static char buf[8][1024];
@@ -69,4 +71,17 @@ unsigned char *read_file(const char *path, size_t *len)
     fclose(f);
     if (b && len) *len = (size_t)sz;
     return b;
+}
+
+ln_dataset random_dataset(int n, uint64_t seed)
+{
+    ln_dataset d = {.n = n, .c = 1, .h = 28, .w = 28, .nclasses = 10};
+    d.pixels = malloc((size_t)n * 784);
+    d.labels = malloc((size_t)n);
+    if (!d.pixels || !d.labels) abort();
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
+    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
+    return d;
 }

@@ -2,6 +2,9 @@
 #ifndef LN_TEST_SUPPORT_H
 #define LN_TEST_SUPPORT_H
 #include <stddef.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
 
 /* A fresh path under the test build directory, unique per process. */
 const char *tmp_path(const char *name);
@@ -15,5 +18,8 @@ int write_gz(const char *path, const void *data, size_t len);
 int run_cli(const char *args, char *out, size_t cap);
 /* Read a whole file; caller frees. NULL on failure. */
 unsigned char *read_file(const char *path, size_t *len);
+/* n random 1x28x28 images with random labels 0..9 from the project's PRNG;
+ * free with ln_dataset_free. */
+ln_dataset random_dataset(int n, uint64_t seed);
 
 #endif

@@ -51,6 +51,7 @@
 #include "core/rng.h"
 #include "kernels.h"
 #include "shapes.h"
+#include "support.h"
 #include "train/trainer.h"
 
 /* ---- the tables under test ---- */
@@ -877,19 +878,6 @@ Test(parity, harness_catches_bugs)
 #endif
 enum { NET_STEPS = 200, NET_BATCH = LENET_PARITY_NET_BATCH, NET_THREADS = 2, NET_SEED = 7 };
 
-static ln_dataset random_set(int n, uint64_t seed)
-{
-    ln_dataset d = {.n = n, .c = 1, .h = 28, .w = 28, .nclasses = 10};
-    d.pixels = malloc((size_t)n * 784);
-    d.labels = malloc((size_t)n);
-    cr_assert(d.pixels && d.labels);
-    ln_rng r;
-    ln_rng_seed(&r, seed);
-    for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
-    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
-    return d;
-}
-
 /* Mean loss of each of NET_STEPS SGD steps on batches idx[s*B .. s*B+B). */
 static void train_losses(const ln_kernels *k, const ln_dataset *d, const uint32_t *idx, double *loss)
 {
@@ -925,7 +913,7 @@ Test(parity, lenet5_training, .timeout = 900)
     const char *data = "Fashion-MNIST";
     if (ln_mnist_load(LN_DEFAULT_DATA_DIR, "train", &d) != LN_OK) {
         cr_log_warn("%s; training on random images instead", ln_last_error());
-        d = random_set(NET_STEPS * NET_BATCH, NET_SEED), data = "random images";
+        d = random_dataset(NET_STEPS * NET_BATCH, NET_SEED), data = "random images";
     }
     uint32_t *idx = malloc((size_t)d.n * sizeof *idx);
     cr_assert_not_null(idx);

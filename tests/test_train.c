@@ -6,19 +6,8 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "support.h"
 #include "train/trainer.h"
-
-static ln_dataset random_set(int n, uint64_t seed)
-{
-    ln_dataset d = {.n = n, .c = 1, .h = 28, .w = 28, .nclasses = 10};
-    d.pixels = malloc((size_t)n * 784);
-    d.labels = malloc((size_t)n);
-    ln_rng r;
-    ln_rng_seed(&r, seed);
-    for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
-    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
-    return d;
-}
 
 /* Train `steps` steps of `batch` (last batch partial when n % batch) and
  * return a copy of the weights. */
@@ -48,7 +37,7 @@ static float *train_copy(const ln_dataset *d, int threads, int batch, int steps,
 
 static void check_determinism(int batch, const ln_sgd *opt)
 {
-    ln_dataset d = random_set(100, 7);
+    ln_dataset d = random_dataset(100, 7);
     ln_net ref;
     cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &ref), LN_OK);
     ln_net_init(&ref, 42);
@@ -128,7 +117,7 @@ Test(train, momentum_and_nesterov_follow_pytorch_rules)
     /* PyTorch: v = mu*v + g; w -= lr*v (plain) or lr*(g + mu*v) (Nesterov).
      * Plain SGD on the same trajectory gives g0 and g1 for fc2.bias[0];
      * Nesterov is checked on its first step, w1 = w0 - lr*(1 + mu)*g0. */
-    ln_dataset d = random_set(8, 3);
+    ln_dataset d = random_dataset(8, 3);
     const float lr = 0.1f, mu = 0.9f;
     float w0, w1, w2, m0, m1, m2, n0, n1, n2;
     two_steps(&d, &(ln_sgd){.lr = lr}, &w0, &w1, &w2);
