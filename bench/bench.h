@@ -1,5 +1,5 @@
 /* lenet-bench internals: option parsing, timing statistics, the FMA peak,
- * and the two subcommands. */
+ * and the subcommands. */
 #ifndef LN_BENCH_H
 #define LN_BENCH_H
 #include <stdio.h>
@@ -59,5 +59,6 @@ double bench_fma_peak(int threads, int runs, const char **how);
 
 int bench_kernels_main(int argc, char **argv);
 int bench_train_main(int argc, char **argv);
+int bench_eval_main(int argc, char **argv);
 
 #endif

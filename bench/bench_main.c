@@ -1,8 +1,10 @@
 /* lenet-bench: kernel throughput per kernel set against scalar and the FMA
- * peak, and whole training steps.
+ * peak, whole training steps, and inference.
  *   lenet-bench kernels [--isa all|scalar|avx2|neon] [--threads N] [--batch N]
  *                       [--reps N] [--shape SPEC]... [--no-lenet] [--json]
- *   lenet-bench train   [--batch N] [--threads N] [--steps N] [--kernels SET]
+ *   lenet-bench train   [--model NAME] [--batch N] [--threads N|--sweep]
+ *                       [--steps N] [--kernels SET] [--data DIR] [--json]
+ *   lenet-bench eval    [--model NAME] [--threads N] [--reps N] [--kernels SET]
  *                       [--data DIR] [--json]
  * Figures are medians of repeated runs after a warm-up; on a noisy machine
  * compare ratios measured within one run (docs/BENCHMARKS.md). */
@@ -13,7 +15,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lenet-bench kernels [options]   time each kernel of each kernel set on LeNet-5's shapes\n"
-               "       lenet-bench train [options]     time whole LeNet-5 training steps\n"
+               "       lenet-bench train [options]     time whole training steps, per phase; --sweep for scaling\n"
+               "       lenet-bench eval [options]      time inference over the test set\n"
                "       lenet-bench COMMAND --help      the options of a command\n");
 }
 
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "kernels")) return bench_kernels_main(argc, argv);
     if (!strcmp(argv[1], "train")) return bench_train_main(argc, argv);
-    fprintf(stderr, "lenet-bench: unknown command '%s' (expected kernels or train; see lenet-bench --help)\n", argv[1]);
+    if (!strcmp(argv[1], "eval")) return bench_eval_main(argc, argv);
+    fprintf(stderr, "lenet-bench: unknown command '%s' (expected kernels, train or eval; see lenet-bench --help)\n",
+            argv[1]);
     return BENCH_USAGE;
 }

@@ -15,9 +15,15 @@ const char *tmp_path(const char *name)
     static char buf[8][1024];
     static int slot;
     char *p = buf[slot++ & 7];
-    char dir[900];
-    snprintf(dir, sizeof dir, "%s/tmp.%ld", LENET_TEST_TMP, (long)getpid());
-    mkdir(dir, 0700);
+    /* one fresh directory per test process: a name from the pid alone can
+     * meet a stale directory of an earlier run whose pid was the same */
+    static char dir[900];
+    static pid_t owner;
+    if (owner != getpid()) {
+        snprintf(dir, sizeof dir, "%s/tmp.XXXXXX", LENET_TEST_TMP);
+        if (!mkdtemp(dir)) snprintf(dir, sizeof dir, "%s", LENET_TEST_TMP);
+        owner = getpid();
+    }
     snprintf(p, 1024, "%s/%s", dir, name);
     return p;
 }

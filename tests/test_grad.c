@@ -395,7 +395,7 @@ static void grad_network(uint64_t seed)
     net_case c;
     net_case_make(&c, seed, 3);
     double loss = ln_forward(&c.net, k, &c.ws, c.n, 1, 1.0f / (float)c.n) / c.n;
-    ln_backward(&c.net, k, &c.ws, c.n, c.grads);
+    ln_backward(&c.net, k, &c.ws, c.n, c.grads, NULL);
     double ref = or_net_loss(&c.net, c.pd, c.ws.x0, c.ws.labels, c.n);
     cr_assert(fabs(loss - ref) <= 1e-5 * fabs(ref), "lenet5 seed=%llu: mean loss %.9g, oracle %.9g",
               (unsigned long long)seed, loss, ref);
@@ -429,11 +429,11 @@ Test(grad, lenet5_backward_accumulates)
     net_case c;
     net_case_make(&c, seed, 2);
     ln_forward(&c.net, k, &c.ws, c.n, 1, 0.5f);
-    ln_backward(&c.net, k, &c.ws, c.n, c.grads);
+    ln_backward(&c.net, k, &c.ws, c.n, c.grads, NULL);
     float *once = fbuf(c.net.nparams);
     memcpy(once, c.grads, c.net.nparams * sizeof *once);
     ln_forward(&c.net, k, &c.ws, c.n, 1, 0.5f); /* backward consumes its forward's buffers */
-    ln_backward(&c.net, k, &c.ws, c.n, c.grads);
+    ln_backward(&c.net, k, &c.ws, c.n, c.grads, NULL);
     size_t bad = c.net.nparams;
     for (size_t i = 0; i < c.net.nparams && bad == c.net.nparams; i++)
         if (!(fabsf(c.grads[i] - 2.0f * once[i]) <= 1e-5f * fabsf(once[i]) + 1e-9f)) bad = i;

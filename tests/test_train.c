@@ -134,6 +134,58 @@ Test(train, momentum_and_nesterov_follow_pytorch_rules)
     ln_dataset_free(&d);
 }
 
+/* The step's gradient (chunks for the convolutions, one batch product per
+ * column block for the dense layers) equals a single plain forward and
+ * backward over all n samples, for every parameter. n = 70 of a batch of
+ * 72: partial last chunk, rows left unused in the dense batch buffers. */
+static void check_step_gradient(const ln_kernels *k, int threads)
+{
+    enum { N = 70, BATCH = 72 };
+    ln_dataset d = random_dataset(N, 11);
+    ln_net net;
+    cr_assert_eq(ln_net_build("lenet5", 1, 28, 28, 10, &net), LN_OK);
+    ln_net_init(&net, 9);
+    uint32_t idx[N];
+    for (int i = 0; i < N; i++) idx[i] = (uint32_t)i;
+    /* reference: one pass over all N samples */
+    ln_workspace ws;
+    cr_assert_eq(ln_ws_alloc(&net, ln_kernels_scalar(), N, &ws), LN_OK);
+    ln_load_chunk(&d, idx, N, &ws);
+    float *gref = calloc(net.nparams, sizeof *gref), *w0 = malloc(net.nparams * sizeof *w0);
+    memcpy(w0, net.params, net.nparams * sizeof *w0);
+    ln_forward(&net, ln_kernels_scalar(), &ws, N, 1, 1.0f / N);
+    ln_backward(&net, ln_kernels_scalar(), &ws, N, gref, NULL);
+    ln_ws_free(&ws);
+    /* one step with lr 1: w0 - w1 is the gradient */
+    ln_trainer tr;
+    cr_assert_eq(ln_trainer_init(&tr, &net, k, threads, BATCH), LN_OK);
+    double loss;
+    int ok;
+    cr_assert_eq(ln_trainer_step(&tr, &d, idx, N, &(ln_sgd){.lr = 1.0f}, &loss, &ok), LN_OK);
+    size_t bad = 0, first = 0, nonzero = 0;
+    for (size_t j = 0; j < net.nparams; j++) {
+        float g = w0[j] - net.params[j];
+        float tol = 4.0f * (nextafterf(fabsf(w0[j]), INFINITY) - fabsf(w0[j])) + 1e-3f * fabsf(gref[j]) + 1e-9f;
+        nonzero += fabsf(gref[j]) > 1e-6f;
+        if (fabsf(g - gref[j]) > tol && !bad++) first = j;
+    }
+    cr_assert_gt(nonzero, net.nparams / 4, "only %zu gradients are non-zero", nonzero);
+    cr_assert_eq(bad, 0, "%s, %d threads: %zu of %zu gradients differ; first at parameter %zu: %.9g vs %.9g",
+                 k->isa, threads, bad, net.nparams, first, w0[first] - net.params[first], gref[first]);
+    ln_trainer_free(&tr);
+    free(gref), free(w0);
+    ln_net_free(&net);
+    ln_dataset_free(&d);
+}
+
+Test(train, step_gradient_equals_one_plain_pass)
+{
+    check_step_gradient(ln_kernels_scalar(), 1);
+    const ln_kernels *k;
+    cr_assert_eq(ln_kernels_select("auto", &k), LN_OK);
+    check_step_gradient(k, 2);
+}
+
 Test(train, learns_fashion_mnist_subset, .timeout = 600)
 {
     ln_dataset train, test;

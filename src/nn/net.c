@@ -176,6 +176,29 @@ double ln_layer_flops(const ln_layer *l)
     return 0.0;
 }
 
+static int multiplies(const ln_layer *l) { return l->kind == LN_L_CONV || l->kind == LN_L_DENSE; }
+
+double ln_net_forward_flops(const ln_net *net)
+{
+    double f = 0.0;
+    for (int i = 0; i < net->nlayers; i++)
+        if (multiplies(&net->layers[i])) f += ln_layer_flops(&net->layers[i]);
+    return f;
+}
+
+double ln_net_step_flops(const ln_net *net)
+{
+    double f = 0.0;
+    int seen = 0; /* a layer with parameters below this one */
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (!multiplies(l)) continue;
+        f += ln_layer_flops(l) * (seen ? 3.0 : 2.0);
+        seen = 1;
+    }
+    return f;
+}
+
 const char *ln_layer_kind_name(ln_layer_kind k)
 {
     static const char *const names[] = {

@@ -59,5 +59,11 @@ const char *const *ln_net_models(void);
 /* Nominal multiply-adds x2 of one sample's forward pass through layer l. */
 double ln_layer_flops(const ln_layer *l);
 const char *ln_layer_kind_name(ln_layer_kind k);
+/* Nominal FLOPs per sample (2 per multiply-add of the convolutions and
+ * dense layers, padding included): the forward pass, and a training step
+ * (forward, weight gradients, and the data gradients the step computes:
+ * none below the first layer with parameters). */
+double ln_net_forward_flops(const ln_net *net);
+double ln_net_step_flops(const ln_net *net);
 
 #endif

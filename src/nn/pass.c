@@ -112,7 +112,21 @@ double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int 
     return loss;
 }
 
-void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads)
+/* Copy n rows of a deferred dense layer's input and output gradient into
+ * the batch buffers. */
+static void defer_store(const ln_defer *df, int i, const ln_layer *l, int n, const float *x, const float *dy)
+{
+    int in = l->in_c, cb = df->cb[i];
+    for (int c0 = 0, b = 0; c0 < in; c0 += cb, b++) {
+        int w = in - c0 < cb ? in - c0 : cb;
+        float *dst = df->x[i] + (size_t)b * df->rows * cb + (size_t)df->row0 * w;
+        for (int r = 0; r < n; r++) memcpy(dst + (size_t)r * w, x + (size_t)r * in + c0, (size_t)w * sizeof(float));
+    }
+    memcpy(df->dy[i] + (size_t)df->row0 * l->out_c, dy, (size_t)n * l->out_c * sizeof(float));
+}
+
+void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads,
+                 const ln_defer *df)
 {
     /* Layers at or below the first one with parameters need no input
      * gradient: the data gradient of conv1 is never computed. */
@@ -139,7 +153,8 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
             break;
         }
         case LN_L_DENSE:
-            k->dense_bwd_weights(n, l->in_c, l->out_c, x, d, grads + l->w_off, grads + l->b_off);
+            if (df && df->x[i]) defer_store(df, i, l, n, x, d);
+            else k->dense_bwd_weights(n, l->in_c, l->out_c, x, d, grads + l->w_off, grads + l->b_off);
             if (need_dx) k->dense_bwd_data(n, l->in_c, l->out_c, d, p + l->w_off, dx);
             break;
         case LN_L_AVGPOOL: {

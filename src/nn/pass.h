@@ -23,9 +23,24 @@ void ln_ws_free(ln_workspace *ws);
  * ln_ws_probs(). */
 double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, int with_labels,
                   float grad_scale);
+/* Dense layers whose weight gradient is formed once per batch (dW = dY^T X,
+ * a real matrix product) instead of per chunk: the backward pass leaves each
+ * such layer's input rows and output-gradient rows at rows row0.. of these
+ * batch buffers. x[i] is column-blocked: block b, at b*rows*cb, holds
+ * columns b*cb.. as a contiguous [rows][width] matrix (the last block is
+ * narrower), a plain matrix for the dense kernel. dy[i] is [rows][out].
+ * NULL entries are not deferred. */
+typedef struct ln_defer {
+    int rows, row0;
+    int cb[LN_MAX_LAYERS];
+    float *x[LN_MAX_LAYERS], *dy[LN_MAX_LAYERS];
+} ln_defer;
+
 /* Accumulate (+=) the parameter gradients of the last forward into grads
- * (laid out as net->params). */
-void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads);
+ * (laid out as net->params), except those of layers deferred by df (may be
+ * NULL). */
+void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads,
+                 const ln_defer *df);
 const float *ln_ws_probs(const ln_net *net, const ln_workspace *ws);
 
 /* Bilinear resize (half-pixel centres, as Keras's Resizing) of n images of

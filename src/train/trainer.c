@@ -48,96 +48,221 @@ static void *zalloc_floats(size_t n)
     return p;
 }
 
+const char *const ln_phase_names[LN_PH_COUNT] = {"data", "forward", "backward", "reduce", "update"};
+
+enum { REDUCE_BLOCK = 4096, DENSE_BLOCK = 384 };
+
+/* Column-block width of a deferred dense layer with `in` inputs: about
+ * DENSE_BLOCK columns, a multiple of 16 (the kernels' tile width). */
+static int dense_block_cols(int in)
+{
+    int nb = (in + DENSE_BLOCK - 1) / DENSE_BLOCK, cb = (in + nb - 1) / nb;
+    return (cb + 15) / 16 * 16;
+}
+
+static int is_deferred(const ln_trainer *t, int i) { return t->defer.x[i] != NULL; }
+
+/* Work items of the update phase: dense column blocks first (the largest),
+ * then the other layers' parameters in blocks of REDUCE_BLOCK. */
+static ln_status plan_update(ln_trainer *t)
+{
+    const ln_net *net = t->net;
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        n = 0;
+        for (int i = 0; i < net->nlayers; i++) {
+            const ln_layer *l = &net->layers[i];
+            if (!is_deferred(t, i)) continue;
+            for (int b = 0; b * t->defer.cb[i] < l->in_c; b++, n++)
+                if (pass) t->items[n] = (ln_update_item){.layer = i, .block = b};
+        }
+        for (int i = 0; i < net->nlayers; i++) {
+            const ln_layer *l = &net->layers[i];
+            if (!l->w_len || is_deferred(t, i)) continue;
+            size_t lo = l->w_off, hi = l->b_off + l->b_len; /* weights then biases, adjacent */
+            for (size_t a = lo; a < hi; a += REDUCE_BLOCK, n++)
+                if (pass) t->items[n] = (ln_update_item){.layer = -1, .lo = a, .hi = hi - a < REDUCE_BLOCK ? hi : a + REDUCE_BLOCK};
+        }
+        if (!pass && !(t->items = calloc((size_t)n + 1, sizeof *t->items)))
+            return ln_fail(LN_ERR_NOMEM, "cannot allocate the update plan");
+    }
+    t->nitems = n;
+    return LN_OK;
+}
+
 ln_status ln_trainer_init(ln_trainer *t, ln_net *net, const ln_kernels *k, int threads, int batch)
 {
     memset(t, 0, sizeof *t);
     t->net = net, t->k = k, t->threads = threads, t->batch = batch;
     t->chunk = ln_chunk_size(batch);
     t->max_chunks = (batch + t->chunk - 1) / t->chunk;
+    t->defer.rows = batch;
+    int ok = 1;
+    for (int i = 0; i < net->nlayers && ok; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (l->kind != LN_L_DENSE) continue;
+        int cb = dense_block_cols(l->in_c), nb = (l->in_c + cb - 1) / cb;
+        t->defer.cb[i] = cb;
+        t->defer.x[i] = zalloc_floats((size_t)nb * batch * cb);
+        t->defer.dy[i] = zalloc_floats((size_t)batch * l->out_c);
+        size_t g = (size_t)l->out_c * (cb + 1);
+        if (g > t->gblock_len) t->gblock_len = (g + 15) / 16 * 16;
+        ok = t->defer.x[i] && t->defer.dy[i];
+    }
+    /* chunk buffers need only reach the last parameter chunks accumulate */
+    for (int i = 0; i < net->nlayers; i++) {
+        const ln_layer *l = &net->layers[i];
+        if (l->w_len && !t->defer.x[i] && l->b_off + l->b_len > t->gspan) t->gspan = l->b_off + l->b_len;
+    }
+    t->gspan = (t->gspan + 15) / 16 * 16;
     t->ws = calloc((size_t)threads, sizeof *t->ws);
-    t->grads = zalloc_floats((size_t)t->max_chunks * net->nparams);
+    t->grads = zalloc_floats((size_t)t->max_chunks * t->gspan);
     t->velocity = zalloc_floats(net->nparams);
     t->chunk_loss = calloc((size_t)t->max_chunks, sizeof *t->chunk_loss);
     t->chunk_correct = calloc((size_t)t->max_chunks, sizeof *t->chunk_correct);
-    if (!t->ws || !t->grads || !t->velocity || !t->chunk_loss || !t->chunk_correct) {
+    t->gblock = zalloc_floats((size_t)threads * (t->gblock_len ? t->gblock_len : 16));
+    t->tphase = calloc((size_t)threads * (LN_PH_COUNT + 1), sizeof *t->tphase);
+    if (!ok || !t->ws || !t->grads || !t->velocity || !t->chunk_loss || !t->chunk_correct || !t->gblock ||
+        !t->tphase) {
         ln_trainer_free(t);
         return ln_fail(LN_ERR_NOMEM, "cannot allocate training buffers for batch %d", batch);
     }
-    for (int i = 0; i < threads; i++) {
-        ln_status st = ln_ws_alloc(net, k, t->chunk, &t->ws[i]);
-        if (st != LN_OK) {
-            ln_trainer_free(t);
-            return st;
-        }
-    }
-    return LN_OK;
+    ln_status st = plan_update(t);
+    for (int i = 0; i < threads && st == LN_OK; i++) st = ln_ws_alloc(net, k, t->chunk, &t->ws[i]);
+    if (st != LN_OK) ln_trainer_free(t);
+    return st;
 }
 
 void ln_trainer_free(ln_trainer *t)
 {
     if (t->ws)
         for (int i = 0; i < t->threads; i++) ln_ws_free(&t->ws[i]);
+    for (int i = 0; i < LN_MAX_LAYERS; i++) free(t->defer.x[i]), free(t->defer.dy[i]);
     free(t->ws);
     free(t->grads);
     free(t->velocity);
     free(t->chunk_loss);
     free(t->chunk_correct);
+    free(t->gblock);
+    free(t->items);
+    free(t->tphase);
     memset(t, 0, sizeof *t);
 }
 
-/* w -= lr * update, where the gradient is the chunk buffers summed in chunk
- * order (fixed, whatever the thread count) plus weight decay. */
-static void sgd_update(ln_trainer *t, int nchunks, const ln_sgd *o, size_t lo, size_t hi)
+/* w -= lr * step, with weight decay folded into the gradient and PyTorch's
+ * momentum and Nesterov rules. */
+static inline void sgd_apply(const ln_sgd *o, float *w, float *v, const float *g, size_t len)
 {
-    size_t np = t->net->nparams;
-    float *w = t->net->params, *v = t->velocity;
-    for (size_t j = lo; j < hi; j++) {
-        float g = t->grads[j];
-        for (int c = 1; c < nchunks; c++) g += t->grads[(size_t)c * np + j];
-        g += o->weight_decay * w[j];
-        if (o->momentum != 0.0f) {
-            v[j] = o->momentum * v[j] + g;
-            g = o->nesterov ? g + o->momentum * v[j] : v[j];
-        }
-        w[j] -= o->lr * g;
+    if (o->momentum == 0.0f) {
+        for (size_t j = 0; j < len; j++) w[j] -= o->lr * (g[j] + o->weight_decay * w[j]);
+        return;
+    }
+    for (size_t j = 0; j < len; j++) {
+        float gj = g[j] + o->weight_decay * w[j];
+        v[j] = o->momentum * v[j] + gj;
+        w[j] -= o->lr * (o->nesterov ? gj + o->momentum * v[j] : v[j]);
     }
 }
+
+/* Zero a chunk's gradient buffer where chunks accumulate (not the deferred
+ * dense layers). */
+static void zero_chunk_grads(const ln_trainer *t, float *g)
+{
+    for (int i = 0; i < t->net->nlayers; i++) {
+        const ln_layer *l = &t->net->layers[i];
+        if (l->w_len && !is_deferred(t, i)) memset(g + l->w_off, 0, (l->w_len + l->b_len) * sizeof(float));
+    }
+}
+
+/* Sum the chunk buffers over [lo, hi) in chunk order into chunk 0's. */
+static void reduce_chunks(const ln_trainer *t, int nchunks, size_t lo, size_t hi)
+{
+    float *g0 = t->grads;
+    for (int c = 1; c < nchunks; c++) {
+        const float *gc = t->grads + (size_t)c * t->gspan;
+        for (size_t j = lo; j < hi; j++) g0[j] += gc[j];
+    }
+}
+
+/* Weight gradient of column block b of deferred dense layer i over the n
+ * rows of the batch, then the SGD update of those weights (and of the
+ * biases, with block 0). */
+static void dense_block_update(const ln_trainer *t, int i, int b, int n, const ln_sgd *o, float *g)
+{
+    const ln_layer *l = &t->net->layers[i];
+    int cb = t->defer.cb[i], c0 = b * cb, w = l->in_c - c0 < cb ? l->in_c - c0 : cb, out = l->out_c;
+    float *db = g + (size_t)out * w;
+    memset(g, 0, (size_t)out * (w + 1) * sizeof(float));
+    t->k->dense_bwd_weights(n, w, out, t->defer.x[i] + (size_t)b * t->defer.rows * cb, t->defer.dy[i], g, db);
+    float *wt = t->net->params + l->w_off + c0, *v = t->velocity + l->w_off + c0;
+    for (int r = 0; r < out; r++) sgd_apply(o, wt + (size_t)r * l->in_c, v + (size_t)r * l->in_c, g + (size_t)r * w, (size_t)w);
+    if (b == 0) sgd_apply(o, t->net->params + l->b_off, t->velocity + l->b_off, db, (size_t)out);
+}
+
+static inline double tick(const ln_trainer *t) { return t->prof ? omp_get_wtime() : 0.0; }
 
 ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *idx, int n,
                           const ln_sgd *opt, double *loss_sum, int *correct)
 {
     int nchunks = (n + t->chunk - 1) / t->chunk;
-    size_t np = t->net->nparams;
     float scale = 1.0f / (float)n; /* mean loss over the batch */
-    double loss = 0.0;
+    double loss = 0.0, t_step = tick(t);
     int ok = 1;
-    /* Update blocks of 4096 parameters keep one thread's stores in whole cache lines. */
-    long nblocks = (long)((np + 4095) / 4096);
+    if (t->prof) memset(t->tphase, 0, (size_t)t->threads * (LN_PH_COUNT + 1) * sizeof *t->tphase);
 #pragma omp parallel num_threads(t->threads)
     {
-        ln_workspace *ws = &t->ws[omp_get_thread_num()];
-#pragma omp for schedule(dynamic, 1)
+        int me = omp_get_thread_num();
+        ln_workspace *ws = &t->ws[me];
+        double *ph = t->tphase + (size_t)me * (LN_PH_COUNT + 1), t0 = tick(t), t1;
+        ln_defer df = t->defer;
+#pragma omp for schedule(dynamic, 1) nowait
         for (int c = 0; c < nchunks; c++) {
             int lo = c * t->chunk, m = n - lo < t->chunk ? n - lo : t->chunk;
-            float *g = t->grads + (size_t)c * np;
-            memset(g, 0, np * sizeof(float));
+            float *g = t->grads + (size_t)c * t->gspan;
             ln_load_chunk(d, idx + lo, m, ws);
+            zero_chunk_grads(t, g);
+            t1 = tick(t), ph[LN_PH_DATA] += t1 - t0, t0 = t1;
             t->chunk_loss[c] = ln_forward(t->net, t->k, ws, m, 1, scale);
             t->chunk_correct[c] = count_correct(t->net, ws, m);
-            ln_backward(t->net, t->k, ws, m, g);
+            t1 = tick(t), ph[LN_PH_FORWARD] += t1 - t0, t0 = t1;
+            df.row0 = lo;
+            ln_backward(t->net, t->k, ws, m, g, &df);
+            t1 = tick(t), ph[LN_PH_BACKWARD] += t1 - t0, t0 = t1;
         }
+#pragma omp barrier
 #pragma omp single
         {
             for (int c = 0; c < nchunks; c++) loss += t->chunk_loss[c];
             ok = isfinite(loss);
         }
+        t1 = tick(t), ph[LN_PH_COUNT] += t1 - t0, t0 = t1;
         if (ok) {
-#pragma omp for schedule(static)
-            for (long b = 0; b < nblocks; b++) {
-                size_t lo = (size_t)b * 4096, hi = lo + 4096 < np ? lo + 4096 : np;
-                sgd_update(t, nchunks, opt, lo, hi);
+            float *gb = t->gblock + (size_t)me * t->gblock_len;
+#pragma omp for schedule(dynamic, 1) nowait
+            for (int it = 0; it < t->nitems; it++) {
+                const ln_update_item *u = &t->items[it];
+                if (u->layer >= 0) {
+                    dense_block_update(t, u->layer, u->block, n, opt, gb);
+                    t1 = tick(t), ph[LN_PH_UPDATE] += t1 - t0, t0 = t1;
+                } else {
+                    reduce_chunks(t, nchunks, u->lo, u->hi);
+                    t1 = tick(t), ph[LN_PH_REDUCE] += t1 - t0, t0 = t1;
+                    sgd_apply(opt, t->net->params + u->lo, t->velocity + u->lo, t->grads + u->lo, u->hi - u->lo);
+                    t1 = tick(t), ph[LN_PH_UPDATE] += t1 - t0, t0 = t1;
+                }
             }
         }
+    }
+    if (t->prof) {
+        double wall = tick(t) - t_step, busy = 0.0;
+        for (int th = 0; th < t->threads; th++)
+            for (int p = 0; p <= LN_PH_COUNT; p++) {
+                double v = t->tphase[(size_t)th * (LN_PH_COUNT + 1) + p];
+                if (p < LN_PH_COUNT) t->prof->phase[p] += v;
+                busy += p < LN_PH_COUNT ? v : 0.0;
+            }
+        t->prof->wait += wall * t->threads - busy;
+        t->prof->steps++;
     }
     int right = 0;
     for (int c = 0; c < nchunks; c++) right += t->chunk_correct[c];

@@ -1,9 +1,13 @@
 /* Minibatch training and evaluation, parallel across the batch.
  *
  * A batch is cut into chunks of a fixed size that depends on the batch size
- * alone; each chunk's gradient goes to a buffer of its own and the buffers
- * are summed in chunk order. Which thread ran which chunk never matters, so
- * the weights are bitwise identical for any --threads. */
+ * alone. Each chunk runs forward and backward on one thread; its
+ * convolution gradients go to a buffer of its own, summed in chunk order.
+ * Dense layers leave their inputs and output gradients in batch buffers
+ * instead, and their weight gradient is one matrix product per batch, cut
+ * into fixed column blocks and fused with the SGD update of those weights.
+ * Which thread ran which chunk or block never matters, so the weights are
+ * bitwise identical for any --threads. One parallel region per step. */
 #ifndef LN_TRAINER_H
 #define LN_TRAINER_H
 #include "data/dataset.h"
@@ -16,15 +20,42 @@ typedef struct ln_sgd {
     int nesterov;
 } ln_sgd;
 
+/* Phases of a step, timed when ln_trainer.prof is set. */
+enum { LN_PH_DATA, LN_PH_FORWARD, LN_PH_BACKWARD, LN_PH_REDUCE, LN_PH_UPDATE, LN_PH_COUNT };
+extern const char *const ln_phase_names[LN_PH_COUNT];
+
+/* Seconds spent per phase, summed over threads and steps; wait is time
+ * threads spent idle at the step's barriers. */
+typedef struct ln_step_prof {
+    double phase[LN_PH_COUNT], wait;
+    long steps;
+} ln_step_prof;
+
+/* One unit of the update phase: a block of parameters reduced from the
+ * chunk buffers, or a column block of a deferred dense layer. */
+typedef struct ln_update_item {
+    int layer;         /* deferred dense layer, or -1 */
+    int block;         /* its column block */
+    size_t lo, hi;     /* reduced parameters [lo, hi) */
+} ln_update_item;
+
 typedef struct ln_trainer {
     ln_net *net;
     const ln_kernels *k;
     int threads, batch, chunk, max_chunks;
     ln_workspace *ws;   /* [threads] */
-    float *grads;       /* [max_chunks][nparams] */
+    float *grads;       /* [max_chunks][gspan], laid out as the parameters */
+    size_t gspan;       /* up to the last parameter that chunks accumulate */
     float *velocity;    /* [nparams] */
     double *chunk_loss; /* [max_chunks] */
     int *chunk_correct; /* [max_chunks] */
+    ln_defer defer;     /* dense-layer batch buffers */
+    float *gblock;      /* [threads][gblock_len]: a dense block's gradient */
+    size_t gblock_len;
+    ln_update_item *items;
+    int nitems;
+    ln_step_prof *prof; /* NULL, or where to add phase times */
+    double *tphase;     /* [threads][LN_PH_COUNT + 1] per-thread times */
 } ln_trainer;
 
 /* The chunk size for a batch size: at least 4 samples, at most 16 chunks
