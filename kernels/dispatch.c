@@ -25,6 +25,7 @@ static const ln_kernels scalar_table = {
     .relu_fwd = ln_relu_fwd_scalar,
     .relu_bwd = ln_relu_bwd_scalar,
     .softmax_xent = ln_softmax_xent_scalar,
+    .sgd = ln_sgd_scalar,
 };
 
 const ln_kernels *ln_kernels_scalar(void) { return &scalar_table; }

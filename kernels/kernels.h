@@ -67,6 +67,18 @@ typedef double (*ln_softmax_xent_fn)(int n, int classes, const float *logits,
                                      const uint8_t *labels, float scale, float *probs,
                                      float *dlogits);
 
+/* One SGD step over len parameters with PyTorch's rules, weight decay
+ * folded into the gradient: g' = g + wd*w; with momentum mu != 0,
+ * v = mu*v + g' and the step is v (or g' + mu*v with Nesterov); w -= lr *
+ * step. v is untouched when mu == 0. The vector versions round each
+ * multiply and add separately (no fused multiply-add), as the scalar loop
+ * does where the compiler keeps its roundings. */
+typedef struct ln_sgd {
+    float lr, momentum, weight_decay;
+    int nesterov;
+} ln_sgd;
+typedef void (*ln_sgd_fn)(size_t len, float *w, float *v, const float *g, const ln_sgd *o);
+
 typedef struct ln_kernels {
     const char *isa; /* "scalar", "avx2", "neon" */
     ln_conv2d_scratch_fn conv2d_scratch;
@@ -85,6 +97,7 @@ typedef struct ln_kernels {
     ln_act_fwd_fn relu_fwd;
     ln_act_bwd_fn relu_bwd;
     ln_softmax_xent_fn softmax_xent;
+    ln_sgd_fn sgd;
 } ln_kernels;
 
 /* CPU features, detected once (kernels/cpu.c, built without ISA flags). */

@@ -26,4 +26,5 @@ void ln_kernels_fill_avx2(ln_kernels *t)
     t->relu_fwd = ln_relu_fwd_avx2;
     t->relu_bwd = ln_relu_bwd_avx2;
     t->softmax_xent = ln_softmax_xent_avx2;
+    t->sgd = ln_sgd_avx2;
 }

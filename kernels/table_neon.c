@@ -25,4 +25,5 @@ void ln_kernels_fill_neon(ln_kernels *t)
     t->relu_fwd = ln_relu_fwd_neon;
     t->relu_bwd = ln_relu_bwd_neon;
     t->softmax_xent = ln_softmax_xent_neon;
+    t->sgd = ln_sgd_neon;
 }

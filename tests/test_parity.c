@@ -35,6 +35,9 @@
  *                             |scale| (1e-6 p + 2^-23) (p - 1 cancels for the
  *                             label); loss 1e-6 relative + 2.4e-7 per row
  *                             (log of a sum >= 1 that rounds by ~2 ulp)
+ *   sgd                       w and v within 2 ULP (bit-exact on x86-64; a
+ *                             compiler may fuse the scalar loop's multiply-adds
+ *                             elsewhere), for plain, momentum, Nesterov, decay
  *   lenet5, 200 steps         loss within 1e-3 relative at every step
  * Every failure names the kernel, the ISA, the shape and the seed. */
 #include <criterion/criterion.h>
@@ -646,6 +649,47 @@ static void softmax_all(const ln_kernels *k, int stride, verdict *v)
     }
 }
 
+/* ---- SGD step ---- */
+
+static void check_sgd(const ln_kernels *k, size_t len, const ln_sgd *o, uint64_t seed, verdict *v)
+{
+    arena a = {.off = (int)(seed & 1)};
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    float *g = in_buf(&a, len), *wref = out_buf(&a, len), *vref = out_buf(&a, len), *w = out_buf(&a, len),
+          *vel = out_buf(&a, len);
+    double *tw = tol_buf(&a, len), *tv = tol_buf(&a, len);
+    fill(&r, g, len, -1.0f, 1.0f);
+    fill(&r, wref, len, -0.5f, 0.5f);
+    fill(&r, vref, len, -0.2f, 0.2f);
+    memcpy(w, wref, len * sizeof *w);
+    memcpy(vel, vref, len * sizeof *vel);
+    float *g0 = copy_of(&a, g, len);
+    scalar()->sgd(len, wref, vref, g, o);
+    for (size_t i = 0; i < len; i++) tw[i] = 2.0 * ulp(wref[i]), tv[i] = 2.0 * ulp(vref[i]);
+    begin_case(v, "sgd[%s] len=%zu lr=%g mu=%g wd=%g nesterov=%d seed=%llu%s", k->isa, len, (double)o->lr,
+               (double)o->momentum, (double)o->weight_decay, o->nesterov, (unsigned long long)seed,
+               a.off ? " (misaligned)" : "");
+    k->sgd(len, w, vel, g, o);
+    expect_within(v, "w", w, wref, tw, len, "2 ULP");
+    expect_within(v, "v", vel, vref, tv, len, "2 ULP");
+    expect_unchanged(v, "g", g, g0, len);
+    arena_free(&a);
+}
+
+static void sgd_family(const ln_kernels *k, int arg, int stride, verdict *v)
+{
+    (void)arg;
+    static const ln_sgd opts[] = {
+        {.lr = 0.1f}, {.lr = 0.05f, .weight_decay = 1e-3f}, {.lr = 0.01f, .momentum = 0.9f},
+        {.lr = 0.05f, .momentum = 0.9f, .nesterov = 1, .weight_decay = 5e-4f},
+    };
+    size_t lens[80];
+    int m = ts_act_lengths(lens, 80);
+    for (int i = 0; i < m; i += stride)
+        for (int j = 0; j < 4; j++) check_sgd(k, lens[i], &opts[j], 13000 + 4 * (uint64_t)i + (uint64_t)j, v);
+}
+
 /* ---- one test per kernel family, over every SIMD table ---- */
 
 typedef void (*family_fn)(const ln_kernels *k, int arg, int stride, verdict *v);
@@ -684,6 +728,7 @@ Test(parity, maxpool2) { each_simd_table(pool_family, 1); }
 Test(parity, tanh) { each_simd_table(act_family, 0); }
 Test(parity, relu) { each_simd_table(act_family, 1); }
 Test(parity, softmax_xent) { each_simd_table(softmax_family, 0); }
+Test(parity, sgd) { each_simd_table(sgd_family, 0); }
 
 /* The SIMD table must be there wherever the build and the CPU allow it: an
  * x86-64 build run on a CPU with AVX2+FMA (and OS-saved YMM state) must
@@ -806,6 +851,14 @@ static double mut_softmax_loss(int n, int classes, const float *logits, const ui
     return scalar()->softmax_xent(n, classes, logits, labels, scale, probs, dlogits) * (1.0 + 1e-5);
 }
 
+/* Plain momentum where Nesterov was asked for. */
+static void mut_sgd_ignores_nesterov(size_t len, float *w, float *v, const float *g, const ln_sgd *o)
+{
+    ln_sgd plain = *o;
+    plain.nesterov = 0;
+    scalar()->sgd(len, w, v, g, &plain);
+}
+
 typedef struct mutant {
     const char *name, *expect; /* expect: a part of the first failure's message */
     family_fn fn;
@@ -828,6 +881,7 @@ static void p_last_tie(ln_kernels *t) { t->maxpool2_bwd = mut_maxpool_bwd_last_t
 static void p_tanh(ln_kernels *t) { t->tanh_fwd = mut_tanh_5ulp; }
 static void p_relu_tail(ln_kernels *t) { t->relu_fwd = mut_relu_skips_tail; }
 static void p_loss(ln_kernels *t) { t->softmax_xent = mut_softmax_loss; }
+static void p_sgd(ln_kernels *t) { t->sgd = mut_sgd_ignores_nesterov; }
 
 Test(parity, harness_catches_bugs)
 {
@@ -843,6 +897,7 @@ Test(parity, harness_catches_bugs)
         {"tanh_fwd 5 ulp off", "4 ulp", act_family, 0, p_tanh},
         {"relu_fwd skips the tail", "must be exact", act_family, 1, p_relu_tail},
         {"softmax_xent loss 1e-5 off", "loss", softmax_family, 0, p_loss},
+        {"sgd ignores Nesterov", "nesterov=1", sgd_family, 0, p_sgd},
     };
     for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++) {
         const mutant *m = &mutants[i];
@@ -861,6 +916,7 @@ Test(parity, harness_catches_bugs)
         {conv_family, CONV_FWD}, {conv_family, CONV_BWD_DATA}, {conv_family, CONV_BWD_WEIGHTS},
         {dense_family, DENSE_FWD}, {dense_family, DENSE_BWD_DATA}, {dense_family, DENSE_BWD_WEIGHTS},
         {pool_family, 0}, {pool_family, 1}, {act_family, 0}, {act_family, 1}, {softmax_family, 0},
+        {sgd_family, 0},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         verdict v = {0};

@@ -71,11 +71,12 @@ Test(train, deterministic_partial_batches_nesterov_decay)
 
 Test(train, chunk_size_depends_on_batch_only)
 {
-    cr_assert_eq(ln_chunk_size(1), 4);
-    cr_assert_eq(ln_chunk_size(32), 4);
-    cr_assert_eq(ln_chunk_size(64), 4);
-    cr_assert_eq(ln_chunk_size(256), 16);
-    cr_assert_eq(ln_chunk_size(257), 17);
+    cr_assert_eq(ln_chunk_size(1), 8);
+    cr_assert_eq(ln_chunk_size(32), 8);
+    cr_assert_eq(ln_chunk_size(256), 8);
+    cr_assert_eq(ln_chunk_size(512), 8);
+    cr_assert_eq(ln_chunk_size(513), 9);
+    cr_assert_eq(ln_chunk_size(4096), 64);
 }
 
 Test(train, schedules)

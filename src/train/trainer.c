@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_CHUNKS = 16, MIN_CHUNK = 4, EVAL_CHUNK = 64 };
+enum { MAX_CHUNKS = 64, MIN_CHUNK = 8, EVAL_CHUNK = 64 };
 
 int ln_chunk_size(int batch)
 {
@@ -149,21 +149,6 @@ void ln_trainer_free(ln_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
-/* w -= lr * step, with weight decay folded into the gradient and PyTorch's
- * momentum and Nesterov rules. */
-static inline void sgd_apply(const ln_sgd *o, float *w, float *v, const float *g, size_t len)
-{
-    if (o->momentum == 0.0f) {
-        for (size_t j = 0; j < len; j++) w[j] -= o->lr * (g[j] + o->weight_decay * w[j]);
-        return;
-    }
-    for (size_t j = 0; j < len; j++) {
-        float gj = g[j] + o->weight_decay * w[j];
-        v[j] = o->momentum * v[j] + gj;
-        w[j] -= o->lr * (o->nesterov ? gj + o->momentum * v[j] : v[j]);
-    }
-}
-
 /* Zero a chunk's gradient buffer where chunks accumulate (not the deferred
  * dense layers). */
 static void zero_chunk_grads(const ln_trainer *t, float *g)
@@ -195,8 +180,8 @@ static void dense_block_update(const ln_trainer *t, int i, int b, int n, const l
     memset(g, 0, (size_t)out * (w + 1) * sizeof(float));
     t->k->dense_bwd_weights(n, w, out, t->defer.x[i] + (size_t)b * t->defer.rows * cb, t->defer.dy[i], g, db);
     float *wt = t->net->params + l->w_off + c0, *v = t->velocity + l->w_off + c0;
-    for (int r = 0; r < out; r++) sgd_apply(o, wt + (size_t)r * l->in_c, v + (size_t)r * l->in_c, g + (size_t)r * w, (size_t)w);
-    if (b == 0) sgd_apply(o, t->net->params + l->b_off, t->velocity + l->b_off, db, (size_t)out);
+    for (int r = 0; r < out; r++) t->k->sgd((size_t)w, wt + (size_t)r * l->in_c, v + (size_t)r * l->in_c, g + (size_t)r * w, o);
+    if (b == 0) t->k->sgd((size_t)out, t->net->params + l->b_off, t->velocity + l->b_off, db, o);
 }
 
 static inline double tick(const ln_trainer *t) { return t->prof ? omp_get_wtime() : 0.0; }
@@ -247,7 +232,7 @@ ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *id
                 } else {
                     reduce_chunks(t, nchunks, u->lo, u->hi);
                     t1 = tick(t), ph[LN_PH_REDUCE] += t1 - t0, t0 = t1;
-                    sgd_apply(opt, t->net->params + u->lo, t->velocity + u->lo, t->grads + u->lo, u->hi - u->lo);
+                    t->k->sgd(u->hi - u->lo, t->net->params + u->lo, t->velocity + u->lo, t->grads + u->lo, opt);
                     t1 = tick(t), ph[LN_PH_UPDATE] += t1 - t0, t0 = t1;
                 }
             }
