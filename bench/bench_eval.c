@@ -72,7 +72,7 @@ int bench_eval_main(int argc, char **argv)
     if (rc) return rc < 0 ? BENCH_OK : rc;
     const ln_kernels *k;
     if (ln_kernels_select(o.kernels, &k) != LN_OK) {
-        fprintf(stderr, "lenet-bench eval: --kernels: %s\n", ln_last_error());
+        fprintf(stderr, "lenet-bench eval: %s\n", ln_last_error());
         return BENCH_USAGE;
     }
     return run(&o, k);

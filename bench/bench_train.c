@@ -74,25 +74,22 @@ out:
     return rc;
 }
 
-static void print_text(const topts *o, const tresult *r, int n)
+static void print_text(const tresult *r, int n)
 {
-    printf("\n%7s %9s %8s %6s %22s", "threads", "img/s", "GFLOP/s", "%peak", "ms/step median (q1..q3)");
-    if (n > 1) printf(" %7s %6s", "speedup", "eff");
-    printf("   per-thread ms/step:");
+    printf("\n%-74s| per-thread ms/step, by phase\n", "");
+    printf("%7s %8s %8s %6s %8s %15s %8s %5s |", "threads", "img/s", "GFLOP/s", "%peak", "ms/step", "q1..q3", "speedup",
+           "eff");
     for (int p = 0; p < LN_PH_COUNT; p++) printf(" %8s", ln_phase_names[p]);
     printf(" %8s\n", "wait");
     for (int i = 0; i < n; i++) {
-        char ms[48];
-        snprintf(ms, sizeof ms, "%.2f (%.2f..%.2f)", r[i].ms.med * 1e3, r[i].ms.q1 * 1e3, r[i].ms.q3 * 1e3);
-        printf("%7d %9.0f %8.1f %5.1f%% %22s", r[i].threads, r[i].ips, r[i].gflops, 100.0 * r[i].gflops / r[i].peak,
-               ms);
-        if (n > 1)
-            printf(" %6.2fx %5.0f%%", r[i].ips / r[0].ips, 100.0 * r[i].ips / (r[0].ips * r[i].threads / r[0].threads));
-        printf("   %20s", "");
+        char q[32];
+        snprintf(q, sizeof q, "%.2f..%.2f", r[i].ms.q1 * 1e3, r[i].ms.q3 * 1e3);
+        printf("%7d %8.0f %8.1f %5.1f%% %8.2f %15s %7.2fx %4.0f%% |", r[i].threads, r[i].ips, r[i].gflops,
+               100.0 * r[i].gflops / r[i].peak, r[i].ms.med * 1e3, q, r[i].ips / r[0].ips,
+               100.0 * r[i].ips / (r[0].ips * r[i].threads / r[0].threads));
         for (int p = 0; p < LN_PH_COUNT; p++) printf(" %8.3f", r[i].phase_ms[p]);
         printf(" %8.3f\n", r[i].wait_ms);
     }
-    (void)o;
 }
 
 static void print_json(const topts *o, const ln_kernels *k, double mflop, const tresult *r, int n)
@@ -129,7 +126,7 @@ static int run(const topts *o, const ln_kernels *k)
         goto out;
     }
     if (d.n < o->batch) {
-        rc = fail("--batch is larger than the data set");
+        fprintf(stderr, "lenet-bench train: --batch %d is larger than the data set (%d images)\n", o->batch, d.n);
         goto out;
     }
     if (ln_net_build(o->model, d.c, d.h, d.w, d.nclasses, &net) != LN_OK) {
@@ -155,9 +152,10 @@ static int run(const topts *o, const ln_kernels *k)
     }
     if (o->json) print_json(o, k, mflop, res, hi - lo + 1);
     else {
-        print_text(o, res, hi - lo + 1);
-        printf("\n%%peak: of the FMA peak measured on the same threads just before (%s).\n"
-               "phases: thread time per step, mean over threads; wait: idle at the step's barriers.\n",
+        print_text(res, hi - lo + 1);
+        printf("\n%%peak: of the FMA peak measured on as many threads just before (%s).\n"
+               "speedup and eff(iciency): against the first row. Phases: time per step, mean over threads;\n"
+               "wait: idle at the step's barriers.\n",
                how);
     }
     rc = BENCH_OK;
@@ -188,7 +186,7 @@ int bench_train_main(int argc, char **argv)
     if (rc) return rc < 0 ? BENCH_OK : rc;
     const ln_kernels *k;
     if (ln_kernels_select(o.kernels, &k) != LN_OK) {
-        fprintf(stderr, "lenet-bench train: --kernels: %s\n", ln_last_error());
+        fprintf(stderr, "lenet-bench train: %s\n", ln_last_error());
         return BENCH_USAGE;
     }
     return run(&o, k);

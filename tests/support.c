@@ -44,10 +44,12 @@ int write_gz(const char *path, const void *data, size_t len)
     return (gzclose(g) == Z_OK && (size_t)w == len) ? 0 : -1;
 }
 
-int run_cli(const char *args, char *out, size_t cap)
+int run_cli(const char *args, char *out, size_t cap) { return run_prog(LENET_CLI, args, out, cap); }
+
+int run_prog(const char *exe, const char *args, char *out, size_t cap)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", LENET_CLI, args);
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", exe, args);
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
     size_t n = 0;

@@ -16,6 +16,8 @@ int write_gz(const char *path, const void *data, size_t len);
  * stdout+stderr into out (NUL-terminated, truncated to cap). Returns the
  * exit status, or -1 if it did not exit normally (a crash). */
 int run_cli(const char *args, char *out, size_t cap);
+/* The same for another program (e.g. LENET_BENCH). */
+int run_prog(const char *exe, const char *args, char *out, size_t cap);
 /* Read a whole file; caller frees. NULL on failure. */
 unsigned char *read_file(const char *path, size_t *len);
 /* n random 1x28x28 images with random labels 0..9 from the project's PRNG;
