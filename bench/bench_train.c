@@ -169,7 +169,7 @@ out:
 
 int bench_train_main(int argc, char **argv)
 {
-    topts o = {.model = "lenet5", .batch = 64, .threads = omp_get_num_procs(), .steps = 30,
+    topts o = {.model = "lenet5", .batch = 64, .threads = 0, .steps = 30,
                .data = LN_DEFAULT_DATA_DIR};
     const bopt specs[] = {
         {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model (default lenet5)"},
@@ -184,6 +184,8 @@ int bench_train_main(int argc, char **argv)
     };
     int rc = bench_parse("train", "[options]", specs, argc, argv, 2);
     if (rc) return rc < 0 ? BENCH_OK : rc;
+    if (o.sweep && o.threads) return bench_usage_error("train", "--threads and --sweep exclude each other");
+    if (!o.threads) o.threads = omp_get_num_procs();
     const ln_kernels *k;
     if (ln_kernels_select(o.kernels, &k) != LN_OK) {
         fprintf(stderr, "lenet-bench train: %s\n", ln_last_error());

@@ -43,6 +43,36 @@ def import_torch():
         return None
 
 
+def blas_of_torch(torch):
+    """(description, set_threads or None): the BLAS library PyTorch's dense
+    layers run on, read from this process's mappings after a matrix product.
+    Debian's libtorch links libblas.so.3, which is whatever the alternatives
+    system points at: OpenBLAS when libopenblas0-* is installed (libtorch
+    recommends it), else the unoptimized reference BLAS. OpenBLAS keeps its
+    own thread pool, which torch.set_num_threads does not size: we size it
+    to each measurement's thread count."""
+    import ctypes
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    try:
+        libs = sorted({ln.split()[-1] for ln in open("/proc/self/maps") if "blas" in ln.split()[-1]})
+    except OSError:
+        libs = []
+    setter = None
+    for name in ["libblas.so.3"] + [os.path.basename(p) for p in libs]:
+        try:
+            f = getattr(ctypes.CDLL(name), "openblas_set_num_threads", None)
+        except OSError:
+            f = None
+        if f is not None:
+            setter = f
+            break
+    if any("openblas" in p for p in libs) or setter is not None:
+        return "OpenBLAS (" + ", ".join(os.path.basename(p) for p in libs) + ")", setter
+    if any("/blas/" in p for p in libs):
+        return "reference BLAS (netlib: " + ", ".join(libs) + ")", None
+    return (", ".join(libs) or "no separate BLAS library (MKL or built in)"), None
+
+
 def parse_list(s, what):
     try:
         v = [int(x) for x in s.split(",") if x]
@@ -83,11 +113,17 @@ def lenet5(torch):
     return m
 
 
-def torch_train(torch, x, y, order, batch, threads, steps):
+def set_threads(torch, threads, blas_setter):
+    torch.set_num_threads(threads)
+    if blas_setter is not None:
+        blas_setter(threads)
+
+
+def torch_train(torch, x, y, order, batch, threads, steps, blas_setter=None):
     """Median images/s over `steps` SGD steps after 3 warm-up steps; the
     data phase (uint8 -> float) is inside the step, as in lenet."""
     import torch.nn.functional as F
-    torch.set_num_threads(threads)
+    set_threads(torch, threads, blas_setter)
     torch.manual_seed(1)
     m = lenet5(torch)
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
@@ -107,10 +143,10 @@ def torch_train(torch, x, y, order, batch, threads, steps):
     return batch / statistics.median(times)
 
 
-def torch_eval(torch, x, y, threads, reps, batch=1000):
+def torch_eval(torch, x, y, threads, reps, batch=1000, blas_setter=None):
     """Median images/s of a pass over the test set: logits, loss, accuracy."""
     import torch.nn.functional as F
-    torch.set_num_threads(threads)
+    set_threads(torch, threads, blas_setter)
     torch.manual_seed(1)
     m = lenet5(torch).eval()
     times = []
@@ -169,7 +205,12 @@ def main():
     x, y = load_split(a.data, "train")
     order = torch.from_numpy(np.random.default_rng(7).permutation(len(y)))
     cpu = run_bench(a.lenet_bench, ["train", "--steps", "1", "--batch", "8", "--threads", "1", "--data", a.data])["cpu"]
+    blas, blas_setter = blas_of_torch(torch)
     print(f"lenet vs PyTorch {torch.__version__}, seed's LeNet-5 on Fashion-MNIST, SGD lr 0.01 momentum 0.9")
+    print(f"PyTorch's BLAS: {blas}" + ("; its thread pool sized to each thread count" if blas_setter else ""))
+    if blas.startswith("reference"):
+        print("warning: PyTorch's dense layers run on the unoptimized reference BLAS; libtorch recommends OpenBLAS "
+              "(apt-get install libopenblas0-pthread), the comparison that counts")
     print(f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
           f"medians of {a.repeats} alternating runs of {a.steps} steps\n")
     hdr = f"{'batch':>5} {'threads':>7} {'PyTorch img/s':>14} {'lenet img/s':>12} {'ratio':>6} " \
@@ -181,7 +222,9 @@ def main():
         for t in threads:
             tv, lv, runs = [], [], []
             for _ in range(a.repeats):
-                tv.append(torch_train(torch, x, y, order, b, t, a.steps))
+                time.sleep(0.2)  # let the other side's spinning worker threads go idle
+                tv.append(torch_train(torch, x, y, order, b, t, a.steps, blas_setter))
+                time.sleep(0.2)
                 r = run_bench(a.lenet_bench, ["train", "--batch", str(b), "--threads", str(t),
                                               "--steps", str(a.steps), "--data", a.data])["runs"][0]
                 lv.append(r["img_per_s"])
@@ -215,14 +258,14 @@ def main():
     if not a.no_eval:
         xt, yt = load_split(a.data, "t10k")
         t = max(threads)
-        tv = torch_eval(torch, xt, yt, t, a.eval_reps)
+        tv = torch_eval(torch, xt, yt, t, a.eval_reps, blas_setter=blas_setter)
         le = run_bench(a.lenet_bench, ["eval", "--threads", str(t), "--reps", str(a.eval_reps), "--data", a.data])
         ev = {"threads": t, "images": len(yt), "torch_batch": 1000, "torch_img_per_s": tv,
               "lenet_img_per_s": le["img_per_s"], "ratio": le["img_per_s"] / tv}
         print(f"\ninference, {len(yt)} test images, {plural(t, 'thread')}: PyTorch (batch 1000) {tv:.0f} img/s, "
               f"lenet eval {le['img_per_s']:.0f} img/s: {ev['ratio']:.2f}x")
     if a.json:
-        out = {"torch_version": torch.__version__, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
+        out = {"torch_version": torch.__version__, "torch_blas": blas, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
                "repeats": a.repeats, "rows": rows, "best": best, "eval": ev,
                "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])}
         tmp = a.json + ".tmp"

@@ -27,8 +27,9 @@ with open(sys.argv[2], "w") as f:
     if e:
         f.write('"inference\\n%d thr" %.1f %.1f %.2f\n' % (e["threads"], e["torch_img_per_s"],
                                                           e["lenet_img_per_s"], e["ratio"]))
-open(sys.argv[3], "w").write("lenet vs PyTorch %s: seed's LeNet-5, Fashion-MNIST, %s, %d cores"
-                             % (r["torch_version"], r["cpu"], r["cores"]))
+blas = r.get("torch_blas", "?").split(" (")[0]
+open(sys.argv[3], "w").write("lenet vs PyTorch %s (%s): seed's LeNet-5, Fashion-MNIST, %s, %d cores"
+                             % (r["torch_version"], blas, r["cpu"], r["cores"]))
 EOF
 
 gnuplot <<EOF

@@ -36,8 +36,9 @@ def main():
     else:
         lr, mom, wd, batch, epochs, cosine = 0.01, 0.0, 0.0, 32, 5, False
     epochs = a.epochs or epochs
-    torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
+    blas, setter = cp.blas_of_torch(torch)
+    cp.set_threads(torch, a.threads, setter)
     torch.manual_seed(1)
     x, y = cp.load_split(a.data, "train")
     xt, yt = cp.load_split(a.data, "t10k")
@@ -47,7 +48,7 @@ def main():
     lossf = torch.nn.CrossEntropyLoss()
     steps_per_epoch = math.ceil(len(y) / batch)
     total, step, t0, reached = epochs * steps_per_epoch, 0, time.perf_counter(), None
-    print(f"PyTorch {torch.__version__}, {a.threads} thread(s): recipe {a.recipe}, lr {lr} "
+    print(f"PyTorch {torch.__version__} ({blas}), {a.threads} thread(s): recipe {a.recipe}, lr {lr} "
           f"{'cosine' if cosine else 'constant'}, momentum {mom}{' nesterov' if mom else ''}, weight decay {wd}, "
           f"batch {batch}, {epochs} epochs", flush=True)
     for e in range(1, epochs + 1):

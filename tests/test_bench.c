@@ -115,6 +115,7 @@ Test(bench, bad_input_is_one_line)
     expect_error("train --model lenet7 --steps 1", 1, "lenet7");
     expect_error("train --data /nonexistent/dir --steps 1", 1, "/nonexistent/dir");
     expect_error("train --batch 65536 --steps 1", 1, "--batch");
+    expect_error("train --sweep --threads 2", 2, "--sweep");
     expect_error("eval --reps 0", 2, "--reps");
     expect_error("eval --data /nonexistent/dir", 1, "/nonexistent/dir");
     expect_error("frobnicate", 2, "frobnicate");

@@ -151,7 +151,7 @@ static void check_step_gradient(const ln_kernels *k, int threads)
     /* reference: one pass over all N samples */
     ln_workspace ws;
     cr_assert_eq(ln_ws_alloc(&net, ln_kernels_scalar(), N, &ws), LN_OK);
-    ln_load_chunk(&d, idx, N, &ws);
+    ln_load_chunk(&d, idx, N, &ws, NULL);
     float *gref = calloc(net.nparams, sizeof *gref), *w0 = malloc(net.nparams * sizeof *w0);
     memcpy(w0, net.params, net.nparams * sizeof *w0);
     ln_forward(&net, ln_kernels_scalar(), &ws, N, 1, 1.0f / N);

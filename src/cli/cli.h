@@ -2,6 +2,7 @@
 #ifndef LN_CLI_H
 #define LN_CLI_H
 
+#include "data/dataset.h"
 #include "kernels.h"
 
 int cmd_train(int argc, char **argv);
@@ -19,6 +20,20 @@ int cli_kernels(const char *cmd, const char *want, const ln_kernels **k);
 int cli_check_model(const char *cmd, const char *model);
 /* The default thread count: the number of cores. */
 int cli_default_threads(void);
+/* Where training and evaluation data come from. */
+typedef struct cli_data {
+    const char *dir;
+    double val_split;
+    const char *cache; /* NULL: default; "" (--no-cache): none */
+    int strict, threads, quiet, h, w;
+    unsigned long long seed;
+} cli_data;
+/* Load --data: an MNIST-format directory (train + t10k) or a JPEG image
+ * folder (train + its val split), printing a one-line summary of a folder
+ * to stdout. Prints the error and returns EXIT_RUNTIME on failure. */
+int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test);
+int cmd_verify(int argc, char **argv);
+
 /* 545546 -> "545,546" in buf */
 const char *cli_grouped(long long v, char *buf, int cap);
 

@@ -45,3 +45,37 @@ int cli_check_model(const char *cmd, const char *model)
     fprintf(stderr, "lenet %s: --model: unknown model '%s' (built-in: %s)\n", cmd, model, list);
     return EXIT_USAGE;
 }
+
+int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test)
+{
+    *train = (ln_dataset){0}, *test = (ln_dataset){0};
+    if (ln_is_mnist_dir(o->dir)) {
+        if (o->val_split > 0.0) {
+            fprintf(stderr, "lenet %s: --val-split: %s has its own test split (t10k)\n", cmd, o->dir);
+            return EXIT_USAGE;
+        }
+        if (ln_mnist_load(o->dir, "train", train) || ln_mnist_load(o->dir, "t10k", test)) {
+            ln_dataset_free(train);
+            return cli_fail(cmd);
+        }
+        return 0;
+    }
+    ln_folder_opts fo = {.h = o->h, .w = o->w, .val_split = o->val_split, .seed = o->seed, .strict = o->strict,
+                         .cache = o->cache, .threads = o->threads, .quiet = o->quiet};
+    ln_folder_report rep;
+    if (ln_folder_load(o->dir, &fo, train, test, &rep) != LN_OK) return cli_fail(cmd);
+    char a[32], b[32], c[32];
+    printf("data %s: %s layout, %d classes, %s train / %s %s images; ", o->dir, rep.layout, train->nclasses,
+           cli_grouped(train->n, a, sizeof a), cli_grouped(test->n, b, sizeof b), !strcmp(rep.layout, "classes") ? "held-out" : "val");
+    if (rep.cached)
+        printf("read from cache %s in %.2f s", rep.cache_path, rep.seconds);
+    else
+        printf("decoded %s files in %.2f s (%.0f img/s, %d threads)", cli_grouped(rep.files, c, sizeof c), rep.seconds,
+               rep.seconds > 0 ? rep.files / rep.seconds : 0.0, o->threads);
+    if (rep.bad) printf("; %d bad file%s skipped", rep.bad, rep.bad == 1 ? "" : "s");
+    if (rep.ignored) printf("; %d non-image file%s ignored", rep.ignored, rep.ignored == 1 ? "" : "s");
+    printf("\n");
+    if (rep.cache_note[0]) fprintf(stderr, "lenet %s: %s\n", cmd, rep.cache_note);
+    fflush(stdout);
+    return 0;
+}

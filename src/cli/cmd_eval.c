@@ -88,11 +88,11 @@ int cmd_predict(int argc, char **argv)
         if (index >= test.n) {
             fprintf(stderr, "lenet predict: --index %d is out of range (the test set has %d images)\n", index, test.n);
             rc = EXIT_USAGE;
-        } else if (ln_ws_alloc(&net, k, 1, &ws) != LN_OK) {
+        } else if (ln_ws_alloc_infer(&net, k, 1, &ws) != LN_OK) {
             rc = cli_fail("predict");
         } else {
             uint32_t idx = (uint32_t)index;
-            ln_load_chunk(&test, &idx, 1, &ws);
+            ln_load_chunk(&test, &idx, 1, &ws, NULL);
             ln_forward(&net, k, &ws, 1, 0, 0.0f);
             const float *p = ln_ws_probs(&net, &ws);
             int best = ln_argmax(p, net.nclasses);

@@ -16,10 +16,11 @@
 
 
 typedef struct train_args {
-    const char *model, *data, *save, *log, *schedule, *kernels, *recipe;
-    int epochs, batch, threads, limit, warmup, nesterov, quiet, no_nesterov;
-    float lr, momentum, weight_decay;
+    const char *model, *data, *save, *log, *schedule, *kernels, *recipe, *cache, *augment;
+    int epochs, batch, threads, limit, warmup, nesterov, quiet, no_nesterov, strict, no_cache;
+    float lr, momentum, weight_decay, val_split;
     unsigned long long seed;
+    ln_augment aug;
 } train_args;
 
 static double now(void)
@@ -73,10 +74,10 @@ static int run(const train_args *a, const ln_kernels *k)
     FILE *log = NULL;
     int rc = EXIT_RUNTIME;
 
-    if (ln_mnist_load(a->data, "train", &train) || ln_mnist_load(a->data, "t10k", &test)) {
-        cli_fail("train");
-        goto out;
-    }
+    cli_data cd = {.dir = a->data, .val_split = a->val_split, .cache = a->no_cache ? "" : a->cache,
+                   .strict = a->strict, .threads = a->threads, .quiet = a->quiet, .h = 28, .w = 28, .seed = a->seed};
+    if ((rc = cli_load_data("train", &cd, &train, &test))) goto out;
+    rc = EXIT_RUNTIME;
     if (a->limit && a->limit < train.n) ln_dataset_truncate(&train, a->limit);
     if (ln_net_build(a->model, train.c, train.h, train.w, train.nclasses, &net) ||
         ln_trainer_init(&tr, &net, k, a->threads, a->batch)) {
@@ -84,6 +85,12 @@ static int run(const train_args *a, const ln_kernels *k)
         goto out;
     }
     ln_net_init(&net, a->seed);
+    if (train.class_names && ln_net_set_class_names(&net, train.class_names)) {
+        rc = cli_fail("train");
+        goto out;
+    }
+    tr.aug = a->aug;
+    tr.aug.seed = a->seed;
     order = malloc((size_t)train.n * sizeof *order);
     if (!order) {
         fprintf(stderr, "lenet train: out of memory\n");
@@ -108,6 +115,7 @@ static int run(const train_args *a, const ln_kernels *k)
     ln_rng_seed(&shuffle, a->seed ^ 0x5348554646u); /* a stream apart from initialisation */
     int tty = isatty(STDERR_FILENO) && !a->quiet;
     for (int e = 1; e <= a->epochs; e++) {
+        tr.aug.epoch = e;
         for (int i = 0; i < train.n; i++) order[i] = (uint32_t)i;
         ln_rng_shuffle(&shuffle, order, (uint32_t)train.n);
         double loss_sum = 0.0, t_train = 0.0, t_shown = 0.0;
@@ -133,24 +141,26 @@ static int run(const train_args *a, const ln_kernels *k)
                 progress(e, a->epochs, seen, train.n, loss_sum / seen, rate, (train.n - seen) / rate);
             }
         }
-        if (tty) fprintf(stderr, "\r\033[Kepoch %d/%d: evaluating on %d test images...", e, a->epochs, test.n);
-        double t_eval = now(), test_loss, test_acc;
-        if (ln_evaluate(&net, k, a->threads, &test, &test_loss, &test_acc) != LN_OK) {
+        if (tty && test.n) fprintf(stderr, "\r\033[Kepoch %d/%d: evaluating on %d test images...", e, a->epochs, test.n);
+        double t_eval = now(), test_loss = NAN, test_acc = NAN;
+        if (test.n && ln_evaluate(&net, k, a->threads, &test, &test_loss, &test_acc) != LN_OK) {
             rc = cli_fail("train");
             goto out;
         }
         t_eval = now() - t_eval;
         if (tty) fputs("\r\033[K", stderr); /* the epoch line below replaces the bar */
         double rate = seen / t_train;
-        printf("epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.0f img/s  %.1f s\n", e,
-               a->epochs, loss_sum / seen, 100.0 * right / seen, test_loss, 100.0 * test_acc, rate,
-               t_train + t_eval);
+        char tst[64] = "no test images";
+        if (test.n) snprintf(tst, sizeof tst, "test loss %.4f acc %.2f%%", test_loss, 100.0 * test_acc);
+        printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s  %.0f img/s  %.1f s\n", e, a->epochs, loss_sum / seen,
+               100.0 * right / seen, tst, rate, t_train + t_eval);
         fflush(stdout);
         if (log) {
             fprintf(log,
                     "{\"epoch\":%d,\"train_loss\":%.6f,\"train_acc\":%.6f,\"test_loss\":%.6f,\"test_acc\":%.6f,"
                     "\"img_per_s\":%.1f,\"seconds\":%.3f,\"lr\":%.6g}\n",
-                    e, loss_sum / seen, (double)right / seen, test_loss, test_acc, rate, t_train + t_eval,
+                    e, loss_sum / seen, (double)right / seen, test.n ? test_loss : -1.0, test.n ? test_acc : -1.0, rate,
+                    t_train + t_eval,
                     ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch));
             fflush(log);
         }
@@ -212,7 +222,12 @@ int cmd_train(int argc, char **argv)
     if (rc) return rc;
     const opt_spec specs[] = {
         {"model", OPT_STR, &a.model, 0, 0, "NAME", "model to train (default lenet5: the seed's Keras LeNet-5)"},
-        {"data", OPT_STR, &a.data, 0, 0, "DIR", "MNIST-format directory (default " LN_DEFAULT_DATA_DIR ")"},
+        {"data", OPT_STR, &a.data, 0, 0, "DIR", "MNIST-format directory, or a folder of JPEG class folders (default " LN_DEFAULT_DATA_DIR ")"},
+        {"val-split", OPT_FLOAT, &a.val_split, 0, 0.9, "F", "image folder without val/: hold out this fraction of each class"},
+        {"strict", OPT_FLAG, &a.strict, 0, 0, NULL, "a bad image file is an error (default: skip it with a line)"},
+        {"cache", OPT_STR, &a.cache, 0, 0, "FILE", "decoded-image cache (default DIR/.lenet-cache-28x28x3.bin)"},
+        {"no-cache", OPT_FLAG, &a.no_cache, 0, 0, NULL, "neither read nor write a decoded-image cache"},
+        {"augment", OPT_STR, &a.augment, 0, 0, "LIST", "flip, shift or shift=N (pixels), comma-separated"},
         {"recipe", OPT_STR, &a.recipe, 0, 0, "NAME", "default (15 epochs, >= 90% on Fashion-MNIST) or seed (the Keras lesson's)"},
         {"epochs", OPT_INT, &a.epochs, 1, 100000, "N", "passes over the training set (default 15; seed 5)"},
         {"batch", OPT_INT, &a.batch, 1, 65536, "N", "minibatch size (default 64; seed 32)"},
@@ -242,6 +257,14 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     if ((rc = cli_check_model("train", a.model))) return rc;
+    if (a.augment && ln_augment_parse(a.augment, &a.aug)) {
+        fprintf(stderr, "lenet train: %s\n", ln_last_error());
+        return EXIT_USAGE;
+    }
+    if (a.cache && a.no_cache) {
+        fprintf(stderr, "lenet train: --cache and --no-cache exclude each other\n");
+        return EXIT_USAGE;
+    }
     if (a.warmup >= a.epochs && a.warmup) {
         fprintf(stderr, "lenet train: --warmup %d must be less than --epochs %d\n", a.warmup, a.epochs);
         return EXIT_USAGE;

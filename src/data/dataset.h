@@ -4,6 +4,7 @@
 #define LN_DATASET_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lenet/lenet.h"
 
@@ -13,6 +14,7 @@ typedef struct ln_dataset {
     int nclasses;   /* labels lie in [0, nclasses) */
     uint8_t *pixels; /* n*c*h*w bytes */
     uint8_t *labels; /* n bytes */
+    char **class_names; /* [nclasses] readable names, or NULL (IDX data) */
 } ln_dataset;
 
 void ln_dataset_free(ln_dataset *d);
@@ -30,6 +32,50 @@ ln_status ln_idx_read_labels(const char *path, uint8_t **labels, int *n);
  * with or without .gz. `split` is "train" or "t10k". Labels must lie in
  * 0..9 and the two files must agree on the count. */
 ln_status ln_mnist_load(const char *dir, const char *split, ln_dataset *out);
+
+/* A copy of names[0..n) into d->class_names (replacing any). */
+ln_status ln_dataset_set_class_names(ln_dataset *d, char *const *names, int n);
+/* 1 if dir holds an MNIST-format split (train-images-idx3-ubyte[.gz]). */
+int ln_is_mnist_dir(const char *dir);
+
+/* ---- image folders (imgfolder.c) ---- */
+
+/* How to load a folder of JPEG class folders. */
+typedef struct ln_folder_opts {
+    int h, w;           /* the model's input; images become 3 x h x w */
+    double val_split;   /* plain layout: fraction of each class held out */
+    uint64_t seed;      /* the split's draw */
+    int strict;         /* a bad file is an error, not a skip */
+    const char *cache;  /* cache file; NULL: the default beside the data; "": none */
+    int threads;
+    int quiet;          /* no per-file lines on stderr */
+} ln_folder_opts;
+
+typedef struct ln_folder_report {
+    int files;          /* image files considered */
+    int bad;            /* skipped (reasons printed) */
+    int ignored;        /* neither JPEG nor named like an image: not counted as bad */
+    int cached;         /* 1 if the pixels came from a valid cache */
+    double seconds;     /* decoding (or cache reading) time */
+    char layout[16];    /* "train/val" or "classes" */
+    char cache_path[4096];
+    char cache_note[4600]; /* why the cache was (re)built or not written, or "" */
+} ln_folder_report;
+
+/* Load DIR: Imagenette's DIR/{train,val}/<class>/... or a plain
+ * DIR/<class>/... with o->val_split held out (seeded, per class). Classes
+ * are the sorted folder names (Imagenette's WordNet ids shown by their
+ * names). Hidden files and folders are ignored; files are judged by their
+ * bytes. Pixels are decoded in parallel and cached (validated by the
+ * source list: paths, sizes, modification times). */
+ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *train, ln_dataset *val,
+                         ln_folder_report *rep);
+/* Scan DIR and decode every image without keeping pixels or cache: per
+ * class counts in counts[] (classes in names[], at most max), bad files
+ * printed to `out`. Returns the number of bad files, or -1 on an error. */
+int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses);
+/* Imagenette's readable name for a WordNet id, or NULL. */
+const char *ln_imagenette_name(const char *wnid);
 
 /* The default data directory (Debian's dataset-fashion-mnist package). */
 #define LN_DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"

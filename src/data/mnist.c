@@ -91,3 +91,12 @@ ln_status ln_mnist_load(const char *dir, const char *split, ln_dataset *out)
     *out = d;
     return LN_OK;
 }
+
+int ln_is_mnist_dir(const char *dir)
+{
+    char a[4096], b[4096];
+    struct stat sb;
+    snprintf(a, sizeof a, "%s/train-images-idx3-ubyte.gz", dir);
+    snprintf(b, sizeof b, "%s/train-images-idx3-ubyte", dir);
+    return stat(a, &sb) == 0 || stat(b, &sb) == 0;
+}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "safetensors.h"
 
 /* PyTorch's shape of a layer's weight: [out][in][k][k] or [out][in]. */
@@ -35,9 +36,25 @@ ln_status ln_model_save(const ln_net *net, const char *path)
     char input[64], classes[16];
     snprintf(input, sizeof input, "%d,%d,%d", net->in_c, net->in_h, net->in_w);
     snprintf(classes, sizeof classes, "%d", net->nclasses);
+    char *cn = NULL;
+    if (net->class_names) { /* a JSON array of strings, in the metadata's string value */
+        size_t cap = 3;
+        for (int i = 0; i < net->nclasses; i++) cap += ln_json_escape(NULL, 0, net->class_names[i], strlen(net->class_names[i])) + 1;
+        if (!(cn = malloc(cap))) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
+        size_t n = 0;
+        cn[n++] = '[';
+        for (int i = 0; i < net->nclasses; i++) {
+            if (i) cn[n++] = ',';
+            n += ln_json_escape(cn + n, cap - n, net->class_names[i], strlen(net->class_names[i]));
+        }
+        cn[n++] = ']';
+        cn[n] = 0;
+    }
     ln_st_meta m[] = {{"format", "lenet"}, {"format_version", "1"}, {"model", net->model},
-                      {"input", input}, {"classes", classes}};
-    return ln_st_write(path, t, nt, m, (int)(sizeof m / sizeof m[0]));
+                      {"input", input}, {"classes", classes}, {"class_names", cn}};
+    ln_status st = ln_st_write(path, t, nt, m, (int)(sizeof m / sizeof m[0]) - (cn ? 0 : 1));
+    free(cn);
+    return st;
 }
 
 static ln_status need_meta(const ln_st_file *f, const char *path, const char *key, const char **out)
@@ -88,6 +105,28 @@ static ln_status load_params(const ln_st_file *f, const char *path, ln_net *net)
     return LN_OK;
 }
 
+/* "class_names": a JSON array of exactly `classes` strings. */
+static ln_status load_names(const char *path, const char *text, ln_net *net)
+{
+    ln_json *root;
+    char err[160];
+    if (ln_json_parse(text, strlen(text), &root, err, sizeof err) != LN_OK)
+        return ln_fail(LN_ERR_FORMAT, "%s: class_names: %s", path, err);
+    ln_status st = LN_OK;
+    if (root->type != LN_JSON_ARRAY || root->u.list.n != (size_t)net->nclasses)
+        st = ln_fail(LN_ERR_FORMAT, "%s: class_names is not an array of %d strings", path, net->nclasses);
+    char *names[256];
+    for (size_t i = 0; st == LN_OK && i < root->u.list.n; i++) {
+        const ln_json *v = &root->u.list.items[i];
+        if (v->type != LN_JSON_STRING || strlen(v->u.str.s) != v->u.str.len || i >= 256)
+            st = ln_fail(LN_ERR_FORMAT, "%s: class_names[%zu] is not a plain string", path, i);
+        else names[i] = v->u.str.s;
+    }
+    if (st == LN_OK) st = ln_net_set_class_names(net, names);
+    ln_json_free(root);
+    return st;
+}
+
 ln_status ln_model_load(const char *path, ln_net *net)
 {
     ln_st_file f;
@@ -112,6 +151,8 @@ ln_status ln_model_load(const char *path, ln_net *net)
         goto out;
     }
     st = load_params(&f, path, net);
+    const char *names = ln_st_meta_get(&f, "class_names");
+    if (st == LN_OK && names) st = load_names(path, names, net);
 out:
     if (st != LN_OK) ln_net_free(net);
     ln_st_free(&f);

@@ -140,10 +140,34 @@ ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_
     return LN_OK;
 }
 
+static void free_names(ln_net *net)
+{
+    if (net->class_names)
+        for (int i = 0; i < net->nclasses; i++) free(net->class_names[i]);
+    free(net->class_names);
+    net->class_names = NULL;
+}
+
 void ln_net_free(ln_net *net)
 {
     free(net->params);
+    free_names(net);
     memset(net, 0, sizeof *net);
+}
+
+ln_status ln_net_set_class_names(ln_net *net, char *const *names)
+{
+    free_names(net);
+    if (!names) return LN_OK;
+    char **c = calloc((size_t)net->nclasses, sizeof *c);
+    if (!c) return ln_fail(LN_ERR_NOMEM, "out of memory for class names");
+    net->class_names = c;
+    for (int i = 0; i < net->nclasses; i++)
+        if (!(c[i] = strdup(names[i] ? names[i] : ""))) {
+            free_names(net);
+            return ln_fail(LN_ERR_NOMEM, "out of memory for class names");
+        }
+    return LN_OK;
 }
 
 void ln_net_init(ln_net *net, uint64_t seed)

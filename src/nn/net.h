@@ -41,6 +41,7 @@ typedef struct ln_net {
     ln_layer layers[LN_MAX_LAYERS];
     size_t nparams;
     float *params;     /* nparams floats, 64-byte aligned */
+    char **class_names; /* [nclasses] or NULL: saved with the model */
 } ln_net;
 
 static inline size_t ln_layer_out_len(const ln_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
@@ -50,6 +51,8 @@ static inline size_t ln_layer_in_len(const ln_layer *l) { return (size_t)l->in_c
  * Parameters are allocated and zeroed; call ln_net_init to initialise. */
 ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net);
 void ln_net_free(ln_net *net);
+/* Give the network a copy of the classes' names (NULL clears them). */
+ln_status ln_net_set_class_names(ln_net *net, char *const *names);
 /* Glorot-uniform weights, zero biases (Keras's defaults), drawn in layer
  * order from the project's PRNG seeded with `seed`. */
 void ln_net_init(ln_net *net, uint64_t seed);

@@ -24,6 +24,8 @@ static ln_pool_shape pool_shape(const ln_layer *l, int n)
  * dense output) no other pass reads. In place, a chunk's activations take
  * 45% less memory (LeNet-5: 67 KB a sample instead of 122 KB), so a chunk
  * of 4 with its gradient buffers stays within a 512 KiB L2. */
+static ln_status ws_alloc(const ln_net *net, const ln_kernels *k, int cap, int grads, ln_workspace *ws);
+
 static int aliases_input(const ln_net *net, int i)
 {
     ln_layer_kind k = net->layers[i].kind;
@@ -31,6 +33,16 @@ static int aliases_input(const ln_net *net, int i)
 }
 
 ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws)
+{
+    return ws_alloc(net, k, cap, 1, ws);
+}
+
+ln_status ln_ws_alloc_infer(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws)
+{
+    return ws_alloc(net, k, cap, 0, ws);
+}
+
+static ln_status ws_alloc(const ln_net *net, const ln_kernels *k, int cap, int grads, ln_workspace *ws)
 {
     memset(ws, 0, sizeof *ws);
     ws->cap = cap;
@@ -47,7 +59,8 @@ ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_worksp
             if (need > scratch) scratch = need;
         }
     }
-    total += 2 * round64((size_t)cap * max_len) + round64(scratch) + 64;
+    size_t dlen = grads ? round64((size_t)cap * max_len) : 0;
+    total += 2 * dlen + round64(scratch) + 64;
     char *p = aligned_alloc(64, total);
     if (!p) return ln_fail(LN_ERR_NOMEM, "cannot allocate a %zu-byte workspace", total);
     ws->blob_ = p;
@@ -63,8 +76,8 @@ ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_worksp
         }
         prev = ws->act[i];
     }
-    ws->d0 = (float *)p, p += round64((size_t)cap * max_len);
-    ws->d1 = (float *)p, p += round64((size_t)cap * max_len);
+    ws->d0 = grads ? (float *)p : NULL, p += dlen;
+    ws->d1 = grads ? (float *)p : NULL, p += dlen;
     ws->scratch = (float *)p, p += round64(scratch);
     ws->labels = (uint8_t *)p;
     return LN_OK;

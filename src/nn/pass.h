@@ -15,6 +15,9 @@ typedef struct ln_workspace {
 } ln_workspace;
 
 ln_status ln_ws_alloc(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws);
+/* The same without gradient buffers: for forward passes without a loss
+ * gradient (grad_scale 0) only. */
+ln_status ln_ws_alloc_infer(const ln_net *net, const ln_kernels *k, int cap, ln_workspace *ws);
 void ln_ws_free(ln_workspace *ws);
 
 /* Run n <= cap samples (ws->x0) forward. With labels (ws->labels), return

@@ -2,10 +2,13 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_CHUNKS = 64, MIN_CHUNK = 8, EVAL_CHUNK = 64 };
+#include "core/rng.h"
+
+enum { MAX_CHUNKS = 64, MIN_CHUNK = 8, EVAL_CHUNK = 32 };
 
 int ln_chunk_size(int batch)
 {
@@ -21,15 +24,61 @@ int ln_argmax(const float *p, int classes)
     return best;
 }
 
-void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace *ws)
+void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace *ws, const ln_augment *a)
 {
     size_t len = (size_t)d->c * d->h * d->w;
+    int aug = a && (a->flip || a->shift);
     for (int i = 0; i < n; i++) {
         const uint8_t *src = d->pixels + (size_t)idx[i] * len;
         float *dst = ws->x0 + (size_t)i * len;
-        for (size_t j = 0; j < len; j++) dst[j] = (float)src[j] * (1.0f / 255.0f);
         ws->labels[i] = d->labels[idx[i]];
+        if (!aug) {
+            for (size_t j = 0; j < len; j++) dst[j] = (float)src[j] * (1.0f / 255.0f);
+            continue;
+        }
+        /* counter-based: keyed by (seed, epoch, image), not by thread or order */
+        uint64_t r = ln_hash64(a->seed ^ ln_hash64(((uint64_t)a->epoch << 32) ^ idx[i] ^ 0x4155474du));
+        int flip = a->flip && (r & 1), span = 2 * a->shift + 1;
+        int dx = a->shift ? (int)((r >> 8) % (uint64_t)span) - a->shift : 0;
+        int dy = a->shift ? (int)((r >> 24) % (uint64_t)span) - a->shift : 0;
+        for (int c = 0; c < d->c; c++)
+            for (int y = 0; y < d->h; y++) {
+                int sy = y + dy;
+                float *o = dst + ((size_t)c * d->h + y) * d->w;
+                for (int x = 0; x < d->w; x++) {
+                    int sx = (flip ? d->w - 1 - x : x) + dx;
+                    o[x] = sy < 0 || sy >= d->h || sx < 0 || sx >= d->w
+                               ? 0.0f
+                               : (float)src[((size_t)c * d->h + sy) * d->w + sx] * (1.0f / 255.0f);
+                }
+            }
     }
+}
+
+int ln_augment_parse(const char *spec, ln_augment *a)
+{
+    *a = (ln_augment){0};
+    const char *p = spec;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int v = 0, used = 0;
+        if (n == 4 && !strncmp(p, "flip", 4)) a->flip = 1;
+        else if (n == 5 && !strncmp(p, "shift", 5)) a->shift = 2;
+        else if (n > 6 && !strncmp(p, "shift=", 6) && sscanf(p + 6, "%d%n", &v, &used) == 1 && (size_t)used == n - 6 &&
+                 v >= 1 && v <= 8)
+            a->shift = v;
+        else {
+            ln_fail(LN_ERR_ARG, "--augment: '%.*s' is not flip, shift or shift=N (N in 1..8)", (int)n, p);
+            return -1;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    if (!a->flip && !a->shift) {
+        ln_fail(LN_ERR_ARG, "--augment: empty (expected flip, shift or shift=N)");
+        return -1;
+    }
+    return 0;
 }
 
 static int count_correct(const ln_net *net, const ln_workspace *ws, int n)
@@ -204,7 +253,7 @@ ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *id
         for (int c = 0; c < nchunks; c++) {
             int lo = c * t->chunk, m = n - lo < t->chunk ? n - lo : t->chunk;
             float *g = t->grads + (size_t)c * t->gspan;
-            ln_load_chunk(d, idx + lo, m, ws);
+            ln_load_chunk(d, idx + lo, m, ws, &t->aug);
             zero_chunk_grads(t, g);
             t1 = tick(t), ph[LN_PH_DATA] += t1 - t0, t0 = t1;
             t->chunk_loss[c] = ln_forward(t->net, t->k, ws, m, 1, scale);
@@ -266,7 +315,7 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
     int *right = calloc((size_t)nchunks, sizeof *right);
     ln_workspace *ws = calloc((size_t)threads, sizeof *ws);
     ln_status st = (loss && right && ws) ? LN_OK : ln_fail(LN_ERR_NOMEM, "cannot allocate evaluation buffers");
-    for (int i = 0; i < threads && st == LN_OK; i++) st = ln_ws_alloc(net, k, EVAL_CHUNK, &ws[i]);
+    for (int i = 0; i < threads && st == LN_OK; i++) st = ln_ws_alloc_infer(net, k, EVAL_CHUNK, &ws[i]);
     if (st == LN_OK) {
 #pragma omp parallel num_threads(threads)
         {
@@ -276,7 +325,7 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
             for (int c = 0; c < nchunks; c++) {
                 int lo = c * EVAL_CHUNK, m = d->n - lo < EVAL_CHUNK ? d->n - lo : EVAL_CHUNK;
                 for (int i = 0; i < m; i++) idx[i] = (uint32_t)(lo + i);
-                ln_load_chunk(d, idx, m, w);
+                ln_load_chunk(d, idx, m, w, NULL);
                 loss[c] = ln_forward(net, k, w, m, 1, 0.0f);
                 right[c] = count_correct(net, w, m);
             }

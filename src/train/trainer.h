@@ -17,6 +17,15 @@ typedef enum ln_schedule { LN_SCHED_CONSTANT, LN_SCHED_COSINE } ln_schedule;
 
 /* ln_sgd (the optimizer's settings) is the SGD kernel's, in kernels.h. */
 
+/* Training-time augmentation: a horizontal flip (probability 1/2) and a
+ * translation by up to `shift` pixels each way (zero fill), drawn from a
+ * hash of (seed, epoch, sample index): the same whatever the thread. */
+typedef struct ln_augment {
+    int flip, shift;
+    uint64_t seed;
+    long epoch;
+} ln_augment;
+
 /* Phases of a step, timed when ln_trainer.prof is set. */
 enum { LN_PH_DATA, LN_PH_FORWARD, LN_PH_BACKWARD, LN_PH_REDUCE, LN_PH_UPDATE, LN_PH_COUNT };
 extern const char *const ln_phase_names[LN_PH_COUNT];
@@ -52,6 +61,7 @@ typedef struct ln_trainer {
     ln_update_item *items;
     int nitems;
     ln_step_prof *prof; /* NULL, or where to add phase times */
+    ln_augment aug;     /* zero: none; the caller sets .epoch each epoch */
     double *tphase;     /* [threads][LN_PH_COUNT + 1] per-thread times */
 } ln_trainer;
 
@@ -79,8 +89,12 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
 /* Learning rate at global step `step` of `total`, warm-up steps first. */
 float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup);
 
-/* Fill ws->x0 and ws->labels with samples idx[0..n) of d scaled to [0,1]. */
-void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace *ws);
+/* Fill ws->x0 and ws->labels with samples idx[0..n) of d scaled to [0,1],
+ * augmented by a (NULL or all-zero: as stored). */
+void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace *ws, const ln_augment *a);
+/* Parse "flip", "shift", "shift=N", comma-separated, into a (shift 2 when
+ * not given). Returns 0, or -1 with a message in ln_last_error(). */
+int ln_augment_parse(const char *spec, ln_augment *a);
 /* Index of the largest of `classes` probabilities (first on ties). */
 int ln_argmax(const float *p, int classes);
 

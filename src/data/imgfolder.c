@@ -1,0 +1,565 @@
+/* Folders of JPEG class folders: scan, decode in parallel, cache.
+ *
+ * Layouts: Imagenette's DIR/{train,val}/<class>/... or DIR/<class>/...
+ * Classes are the sorted folder names; files under a class folder (nested
+ * folders too) are that class's, in sorted path order, hidden names
+ * ignored. A file is judged by its bytes: a JPEG is decoded whatever its
+ * name; anything else is a bad file when its name or bytes say image
+ * (.jpg, .png, ..., or PNG data), and silently ignored otherwise
+ * (notes.txt). */
+#include <dirent.h>
+#include <errno.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/rng.h"
+#include "dataset.h"
+#include "jpeg.h"
+
+enum { MAX_CLASSES = 256, REASON = 160, NOTE = 4400 };
+
+typedef struct entry {
+    char *path;
+    long long size, mtime_ns;
+    int label, split; /* split: 0 train, 1 val */
+} entry;
+
+typedef struct scan {
+    char *names[MAX_CLASSES];
+    int nclasses;
+    entry *e;
+    int n, cap;
+    int imagenette; /* train/val layout */
+} scan;
+
+static const struct { const char *wnid, *name; } IMAGENETTE[] = {
+    {"n01440764", "tench"},        {"n02102040", "English springer"}, {"n02979186", "cassette player"},
+    {"n03000684", "chain saw"},    {"n03028079", "church"},           {"n03394916", "French horn"},
+    {"n03417042", "garbage truck"}, {"n03425413", "gas pump"},        {"n03445777", "golf ball"},
+    {"n03888605", "parachute"},
+};
+
+const char *ln_imagenette_name(const char *wnid)
+{
+    for (size_t i = 0; i < sizeof IMAGENETTE / sizeof IMAGENETTE[0]; i++)
+        if (!strcmp(wnid, IMAGENETTE[i].wnid)) return IMAGENETTE[i].name;
+    return NULL;
+}
+
+static void scan_free(scan *s)
+{
+    for (int i = 0; i < s->nclasses; i++) free(s->names[i]);
+    for (int i = 0; i < s->n; i++) free(s->e[i].path);
+    free(s->e);
+    memset(s, 0, sizeof *s);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sorted, non-hidden names in dir (optionally only folders). */
+static ln_status list_dir(const char *dir, int dirs_only, char ***out, int *n)
+{
+    *out = NULL, *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return ln_fail(LN_ERR_IO, "%s: cannot open folder: %s", dir, strerror(errno));
+    char **v = NULL;
+    int cnt = 0, cap = 0;
+    ln_status st = LN_OK;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] == '.') continue;
+        char p[4096];
+        if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= (int)sizeof p) continue;
+        if (dirs_only && !is_dir(p)) continue;
+        if (cnt == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nv = realloc(v, (size_t)cap * sizeof *nv);
+            if (!nv) {
+                st = ln_fail(LN_ERR_NOMEM, "out of memory listing %s", dir);
+                break;
+            }
+            v = nv;
+        }
+        if (!(v[cnt] = strdup(de->d_name))) {
+            st = ln_fail(LN_ERR_NOMEM, "out of memory listing %s", dir);
+            break;
+        }
+        cnt++;
+    }
+    closedir(d);
+    if (st != LN_OK) {
+        for (int i = 0; i < cnt; i++) free(v[i]);
+        free(v);
+        return st;
+    }
+    if (cnt) qsort(v, (size_t)cnt, sizeof *v, cmp_str);
+    *out = v, *n = cnt;
+    return LN_OK;
+}
+
+static void free_list(char **v, int n)
+{
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static ln_status add_entry(scan *s, const char *path, const struct stat *sb, int label, int split)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 1024;
+        entry *ne = realloc(s->e, (size_t)cap * sizeof *ne);
+        if (!ne) return ln_fail(LN_ERR_NOMEM, "out of memory scanning %s", path);
+        s->e = ne, s->cap = cap;
+    }
+    entry *e = &s->e[s->n];
+    if (!(e->path = strdup(path))) return ln_fail(LN_ERR_NOMEM, "out of memory scanning %s", path);
+    e->size = (long long)sb->st_size;
+    e->mtime_ns = (long long)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
+    e->label = label, e->split = split;
+    s->n++;
+    return LN_OK;
+}
+
+/* Every regular file under dir (depth-first, sorted), as class `label`. */
+static ln_status walk(scan *s, const char *dir, int label, int split, int depth)
+{
+    if (depth > 16) return ln_fail(LN_ERR_FORMAT, "%s: folders nested more than 16 deep", dir);
+    char **names;
+    int n;
+    ln_status st = list_dir(dir, 0, &names, &n);
+    for (int i = 0; i < n && st == LN_OK; i++) {
+        char p[4096];
+        if (snprintf(p, sizeof p, "%s/%s", dir, names[i]) >= (int)sizeof p) continue; /* path too long */
+        struct stat sb;
+        if (stat(p, &sb) != 0) continue; /* vanished, or a dangling link */
+        if (S_ISDIR(sb.st_mode)) st = walk(s, p, label, split, depth + 1);
+        else if (S_ISREG(sb.st_mode)) st = add_entry(s, p, &sb, label, split);
+    }
+    free_list(names, n);
+    return st;
+}
+
+static ln_status scan_classes(scan *s, const char *root, int split, int define)
+{
+    char **names;
+    int n;
+    ln_status st = list_dir(root, 1, &names, &n);
+    if (st != LN_OK) return st;
+    if (define) {
+        if (n == 0) st = ln_fail(LN_ERR_FORMAT, "%s: no class folders (expected %s/<class>/<images>)", root, root);
+        else if (n > MAX_CLASSES) st = ln_fail(LN_ERR_FORMAT, "%s: %d class folders, more than %d", root, n, MAX_CLASSES);
+        for (int i = 0; i < n && st == LN_OK; i++) s->names[s->nclasses++] = strdup(names[i]);
+    }
+    for (int i = 0; i < n && st == LN_OK; i++) {
+        int label = -1;
+        for (int c = 0; c < s->nclasses; c++)
+            if (!strcmp(s->names[c], names[i])) label = c;
+        if (label < 0) {
+            st = ln_fail(LN_ERR_FORMAT, "%s/%s: a class folder that %s/train lacks", root, names[i], root);
+            break;
+        }
+        char p[4096];
+        if (snprintf(p, sizeof p, "%s/%s", root, names[i]) >= (int)sizeof p) continue;
+        st = walk(s, p, label, split, 0);
+    }
+    free_list(names, n);
+    return st;
+}
+
+static ln_status scan_folder(const char *dir, scan *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!is_dir(dir)) return ln_fail(LN_ERR_IO, "data folder %s: %s", dir, access(dir, F_OK) ? "does not exist" : "is not a folder");
+    char tr[4096], va[4096];
+    snprintf(tr, sizeof tr, "%s/train", dir);
+    snprintf(va, sizeof va, "%s/val", dir);
+    ln_status st;
+    if (is_dir(tr) && is_dir(va)) {
+        s->imagenette = 1;
+        st = scan_classes(s, tr, 0, 1);
+        if (st == LN_OK) st = scan_classes(s, va, 1, 0);
+    } else {
+        st = scan_classes(s, dir, 0, 1);
+    }
+    if (st != LN_OK) scan_free(s);
+    return st;
+}
+
+/* ---- decoding ---- */
+
+static const char *const IMAGE_EXT[] = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp",
+                                        ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".heic"};
+
+static int named_like_image(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) return 0;
+    for (size_t i = 0; i < sizeof IMAGE_EXT / sizeof IMAGE_EXT[0]; i++)
+        if (!strcasecmp(dot, IMAGE_EXT[i])) return 1;
+    return 0;
+}
+
+enum { OK = 0, BAD = 1, IGNORED = 2 };
+
+/* Read and decode one file into out (3 x h x w). */
+static int decode_file(const entry *e, int h, int w, uint8_t *out, char *why)
+{
+    FILE *f = fopen(e->path, "rb");
+    if (!f) {
+        snprintf(why, REASON, "unreadable: %s", strerror(errno));
+        return BAD;
+    }
+    /* the size from the scan; a file that grew is read to its new end */
+    size_t cap = e->size > 0 ? (size_t)e->size : 4096, len = 0;
+    if (cap > ((size_t)1 << 30)) {
+        fclose(f);
+        snprintf(why, REASON, "larger than 1 GiB");
+        return BAD;
+    }
+    uint8_t *buf = malloc(cap);
+    int rc = BAD;
+    if (!buf) {
+        snprintf(why, REASON, "out of memory reading %zu bytes", cap);
+        goto out;
+    }
+    for (size_t r; (r = fread(buf + len, 1, cap - len, f)) > 0;) {
+        len += r;
+        if (len == cap) {
+            if (cap >= ((size_t)1 << 30)) break;
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) break;
+            buf = nb, cap *= 2;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(why, REASON, "unreadable: %s", strerror(errno));
+        goto out;
+    }
+    const char *kind = ln_sniff_image(buf, len);
+    if (!kind && !named_like_image(e->path)) {
+        rc = IGNORED;
+        goto out;
+    }
+    rc = ln_jpeg_decode_rgb(buf, len, h, w, out, why, REASON) == LN_OK ? OK : BAD;
+out:
+    if (f) fclose(f);
+    free(buf);
+    return rc;
+}
+
+/* ---- the cache ---- */
+
+static const char CACHE_MAGIC[8] = {'L', 'N', 'I', 'M', 'G', 'C', '0', '1'};
+
+/* Everything a cache's pixels depend on: the size, the classes, every
+ * source file's path, size, time, class and split. */
+static uint64_t fingerprint(const scan *s, int h, int w)
+{
+    uint32_t a = (uint32_t)crc32(0L, Z_NULL, 0), b = (uint32_t)adler32(0L, Z_NULL, 0);
+    long long head[4] = {h, w, s->nclasses, s->n};
+    a = (uint32_t)crc32(a, (const Bytef *)head, sizeof head);
+    b = (uint32_t)adler32(b, (const Bytef *)head, sizeof head);
+    for (int c = 0; c < s->nclasses; c++) {
+        a = (uint32_t)crc32(a, (const Bytef *)s->names[c], (uInt)strlen(s->names[c]) + 1);
+        b = (uint32_t)adler32(b, (const Bytef *)s->names[c], (uInt)strlen(s->names[c]) + 1);
+    }
+    for (int i = 0; i < s->n; i++) {
+        const entry *e = &s->e[i];
+        long long v[4] = {e->size, e->mtime_ns, e->label, e->split};
+        a = (uint32_t)crc32(a, (const Bytef *)e->path, (uInt)strlen(e->path) + 1);
+        a = (uint32_t)crc32(a, (const Bytef *)v, sizeof v);
+        b = (uint32_t)adler32(b, (const Bytef *)e->path, (uInt)strlen(e->path) + 1);
+        b = (uint32_t)adler32(b, (const Bytef *)v, sizeof v);
+    }
+    return ln_hash64(((uint64_t)a << 32 | b) ^ 0x4c4e494d47u);
+}
+
+/* File layout (little-endian as written on the machines lenet runs on;
+ * a cache is a local artefact, checked, never trusted):
+ *   magic[8] u32 version=1 u32 h u32 w u32 n u32 nbad u64 fingerprint
+ *   status[n] (0 ok, 1 bad, 2 ignored)  reason[nbad][REASON]
+ *   pixels[n][3][h][w] (zero for non-ok)  u32 crc32 of all the above */
+typedef struct cache_hdr {
+    char magic[8];
+    uint32_t version, h, w, n, nbad;
+    uint64_t fp;
+} cache_hdr;
+
+static ln_status cache_read(const char *path, const scan *s, int h, int w, uint64_t fp, uint8_t *status,
+                            char (*reasons)[REASON], uint8_t *pix, char *note, size_t notecap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(note, notecap, "%s", errno == ENOENT ? "" : strerror(errno));
+        return LN_ERR_IO;
+    }
+    cache_hdr hd;
+    size_t px = (size_t)s->n * 3 * h * w;
+    ln_status st = LN_ERR_FORMAT;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    int nbad = 0;
+    if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, CACHE_MAGIC, 8) != 0 || hd.version != 1) {
+        snprintf(note, notecap, "not a lenet cache or another version");
+        goto out;
+    }
+    if (hd.h != (uint32_t)h || hd.w != (uint32_t)w || hd.n != (uint32_t)s->n || hd.fp != fp) {
+        snprintf(note, notecap, "stale: the folder or the input size changed");
+        goto out;
+    }
+    crc = crc32(crc, (const Bytef *)&hd, sizeof hd);
+    if (fread(status, 1, (size_t)s->n, f) != (size_t)s->n) goto corrupt;
+    for (int i = 0; i < s->n; i++) nbad += status[i] == BAD;
+    if ((uint32_t)nbad != hd.nbad) goto corrupt;
+    crc = crc32(crc, status, (uInt)s->n);
+    for (int i = 0, b = 0; i < s->n; i++) {
+        if (status[i] > IGNORED) goto corrupt;
+        if (status[i] != BAD) continue;
+        if (fread(reasons[i], REASON, 1, f) != 1) goto corrupt;
+        reasons[i][REASON - 1] = 0;
+        crc = crc32(crc, (const Bytef *)reasons[i], REASON);
+        b++;
+    }
+    for (size_t off = 0; off < px;) {
+        size_t chunk = px - off < ((size_t)1 << 28) ? px - off : (size_t)1 << 28;
+        if (fread(pix + off, 1, chunk, f) != chunk) goto corrupt;
+        crc = crc32(crc, pix + off, (uInt)chunk);
+        off += chunk;
+    }
+    uint32_t want;
+    if (fread(&want, sizeof want, 1, f) != 1 || want != (uint32_t)crc || fgetc(f) != EOF) goto corrupt;
+    st = LN_OK;
+    goto out;
+corrupt:
+    snprintf(note, notecap, "corrupt (truncated, or a checksum mismatch)");
+out:
+    fclose(f);
+    return st;
+}
+
+static ln_status cache_write(const char *path, const scan *s, int h, int w, uint64_t fp, const uint8_t *status,
+                             char (*reasons)[REASON], const uint8_t *pix, char *note, size_t notecap)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        snprintf(note, notecap, "cannot write %s: %s", tmp, strerror(errno));
+        return LN_ERR_IO;
+    }
+    cache_hdr hd = {.version = 1, .h = (uint32_t)h, .w = (uint32_t)w, .n = (uint32_t)s->n, .fp = fp};
+    memcpy(hd.magic, CACHE_MAGIC, 8);
+    for (int i = 0; i < s->n; i++) hd.nbad += status[i] == BAD;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    int ok = fwrite(&hd, sizeof hd, 1, f) == 1;
+    crc = crc32(crc, (const Bytef *)&hd, sizeof hd);
+    ok = ok && fwrite(status, 1, (size_t)s->n, f) == (size_t)s->n;
+    crc = crc32(crc, status, (uInt)s->n);
+    for (int i = 0; i < s->n && ok; i++)
+        if (status[i] == BAD) {
+            ok = fwrite(reasons[i], REASON, 1, f) == 1;
+            crc = crc32(crc, (const Bytef *)reasons[i], REASON);
+        }
+    size_t px = (size_t)s->n * 3 * h * w;
+    for (size_t off = 0; off < px && ok;) {
+        size_t chunk = px - off < ((size_t)1 << 28) ? px - off : (size_t)1 << 28;
+        ok = fwrite(pix + off, 1, chunk, f) == chunk;
+        crc = crc32(crc, pix + off, (uInt)chunk);
+        off += chunk;
+    }
+    uint32_t c32 = (uint32_t)crc;
+    ok = ok && fwrite(&c32, sizeof c32, 1, f) == 1;
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(note, notecap, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return LN_ERR_IO;
+    }
+    return LN_OK;
+}
+
+/* ---- loading ---- */
+
+/* Decode every entry (parallel, dynamic chunks: file sizes vary). */
+static void decode_all(const scan *s, int h, int w, int threads, uint8_t *status, char (*reasons)[REASON],
+                       uint8_t *pix)
+{
+    size_t img = (size_t)3 * h * w;
+#pragma omp parallel for schedule(dynamic, 8) num_threads(threads)
+    for (int i = 0; i < s->n; i++) {
+        status[i] = (uint8_t)decode_file(&s->e[i], h, w, pix + (size_t)i * img, reasons[i]);
+        if (status[i] != OK) memset(pix + (size_t)i * img, 0, img);
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The classes' names for people: Imagenette's WordNet ids by name. */
+static ln_status name_classes(const scan *s, ln_dataset *d)
+{
+    const char *names[MAX_CLASSES];
+    for (int c = 0; c < s->nclasses; c++) {
+        const char *r = ln_imagenette_name(s->names[c]);
+        names[c] = r ? r : s->names[c];
+    }
+    return ln_dataset_set_class_names(d, (char *const *)names, s->nclasses);
+}
+
+static ln_status make_split(const scan *s, const uint8_t *status, const uint8_t *pix, size_t img,
+                            const uint8_t *in_val, int want_val, ln_dataset *d, int h, int w)
+{
+    int n = 0;
+    for (int i = 0; i < s->n; i++) n += status[i] == OK && in_val[i] == want_val;
+    *d = (ln_dataset){.n = n, .c = 3, .h = h, .w = w, .nclasses = s->nclasses};
+    d->pixels = malloc(n ? (size_t)n * img : 1);
+    d->labels = malloc(n ? (size_t)n : 1);
+    if (!d->pixels || !d->labels) {
+        ln_dataset_free(d);
+        return ln_fail(LN_ERR_NOMEM, "out of memory for %d images", n);
+    }
+    for (int i = 0, j = 0; i < s->n; i++)
+        if (status[i] == OK && in_val[i] == want_val) {
+            memcpy(d->pixels + (size_t)j * img, pix + (size_t)i * img, img);
+            d->labels[j++] = (uint8_t)s->e[i].label;
+        }
+    return name_classes(s, d);
+}
+
+ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *train, ln_dataset *val,
+                         ln_folder_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    *train = (ln_dataset){0}, *val = (ln_dataset){0};
+    scan s;
+    ln_status st = scan_folder(dir, &s);
+    if (st != LN_OK) return st;
+    snprintf(rep->layout, sizeof rep->layout, "%s", s.imagenette ? "train/val" : "classes");
+    if (s.imagenette && o->val_split > 0.0) {
+        scan_free(&s);
+        return ln_fail(LN_ERR_ARG, "--val-split: %s has its own val/ folder", dir);
+    }
+    int h = o->h, w = o->w;
+    size_t img = (size_t)3 * h * w;
+    uint8_t *status = calloc((size_t)s.n + 1, 1), *in_val = calloc((size_t)s.n + 1, 1);
+    char(*reasons)[REASON] = calloc((size_t)s.n + 1, REASON);
+    uint8_t *pix = malloc((size_t)s.n * img + 1);
+    if (!status || !in_val || !reasons || !pix) {
+        st = ln_fail(LN_ERR_NOMEM, "%s: out of memory for %d images", dir, s.n);
+        goto out;
+    }
+    uint64_t fp = fingerprint(&s, h, w);
+    if (!o->cache) snprintf(rep->cache_path, sizeof rep->cache_path, "%s/.lenet-cache-%dx%dx3.bin", dir, h, w);
+    else snprintf(rep->cache_path, sizeof rep->cache_path, "%s", o->cache);
+    double t0 = now_s();
+    char note[NOTE] = "";
+    if (rep->cache_path[0] &&
+        cache_read(rep->cache_path, &s, h, w, fp, status, reasons, pix, note, sizeof note) == LN_OK) {
+        rep->cached = 1;
+    } else {
+        if (note[0]) snprintf(rep->cache_note, sizeof rep->cache_note, "cache %s was %s; rebuilt it", rep->cache_path, note);
+        decode_all(&s, h, w, o->threads, status, reasons, pix);
+        if (rep->cache_path[0]) {
+            char wnote[NOTE];
+            if (cache_write(rep->cache_path, &s, h, w, fp, status, reasons, pix, wnote, sizeof wnote) != LN_OK)
+                snprintf(rep->cache_note, sizeof rep->cache_note, "%s; continuing without a cache", wnote);
+        }
+    }
+    rep->seconds = now_s() - t0;
+    for (int i = 0; i < s.n; i++) {
+        rep->files += status[i] != IGNORED;
+        rep->ignored += status[i] == IGNORED;
+        if (status[i] != BAD) continue;
+        rep->bad++;
+        if (o->strict) {
+            st = ln_fail(LN_ERR_FORMAT, "%s: %s (--strict)", s.e[i].path, reasons[i]);
+            goto out;
+        }
+        if (!o->quiet) fprintf(stderr, "lenet: skipped %s: %s\n", s.e[i].path, reasons[i]);
+    }
+    /* the split: Imagenette's folders, or per class a seeded draw */
+    if (s.imagenette) {
+        for (int i = 0; i < s.n; i++) in_val[i] = (uint8_t)s.e[i].split;
+    } else if (o->val_split > 0.0) {
+        uint32_t *idx = malloc((size_t)s.n * sizeof *idx + 1);
+        if (!idx) {
+            st = ln_fail(LN_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (int c = 0; c < s.nclasses; c++) {
+            uint32_t k = 0;
+            for (int i = 0; i < s.n; i++)
+                if (s.e[i].label == c && status[i] == OK) idx[k++] = (uint32_t)i;
+            ln_rng r;
+            ln_rng_seed(&r, o->seed ^ ln_hash64(0x53504c4954u + (uint64_t)c));
+            ln_rng_shuffle(&r, idx, k);
+            uint32_t nv = (uint32_t)(o->val_split * k + 0.5);
+            for (uint32_t j = 0; j < nv; j++) in_val[idx[j]] = 1;
+        }
+        free(idx);
+    }
+    st = make_split(&s, status, pix, img, in_val, 0, train, h, w);
+    if (st == LN_OK) st = make_split(&s, status, pix, img, in_val, 1, val, h, w);
+    if (st == LN_OK && train->n == 0) st = ln_fail(LN_ERR_FORMAT, "%s: no decodable training images", dir);
+out:
+    if (st != LN_OK) ln_dataset_free(train), ln_dataset_free(val);
+    free(status), free(in_val), free(reasons), free(pix);
+    scan_free(&s);
+    return st;
+}
+
+int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses)
+{
+    scan s;
+    if (scan_folder(dir, &s) != LN_OK) return -1;
+    uint8_t *status = calloc((size_t)s.n + 1, 1), *pix = malloc((size_t)s.n * 3 * 4 * 4 + 1);
+    char(*reasons)[REASON] = calloc((size_t)s.n + 1, REASON);
+    if (!status || !pix || !reasons) {
+        free(status), free(pix), free(reasons);
+        scan_free(&s);
+        ln_fail(LN_ERR_NOMEM, "%s: out of memory", dir);
+        return -1;
+    }
+    decode_all(&s, 4, 4, threads, status, reasons, pix); /* tiny output: the decode is the check */
+    int bad = 0;
+    fprintf(out, "%s: layout %s, %d classes\n", dir, s.imagenette ? "train/val" : "classes", s.nclasses);
+    for (int c = 0; c < s.nclasses; c++) {
+        int ok[2] = {0, 0}, nb = 0;
+        for (int i = 0; i < s.n; i++)
+            if (s.e[i].label == c) {
+                if (status[i] == OK) ok[s.e[i].split]++;
+                nb += status[i] == BAD;
+            }
+        const char *r = ln_imagenette_name(s.names[c]);
+        if (s.imagenette)
+            fprintf(out, "  %-20s %-18s %6d train %6d val%s", s.names[c], r ? r : "", ok[0], ok[1], nb ? "" : "\n");
+        else
+            fprintf(out, "  %-20s %6d images%s", s.names[c], ok[0], nb ? "" : "\n");
+        if (nb) fprintf(out, " %6d bad\n", nb);
+    }
+    int ignored = 0;
+    for (int i = 0; i < s.n; i++) {
+        ignored += status[i] == IGNORED;
+        if (status[i] == BAD) fprintf(out, "bad: %s: %s\n", s.e[i].path, reasons[i]), bad++;
+    }
+    fprintf(out, "%d files: %d images, %d bad, %d ignored (not images)\n", s.n, s.n - bad - ignored, bad, ignored);
+    *nclasses = s.nclasses;
+    free(status), free(pix), free(reasons);
+    scan_free(&s);
+    return bad;
+}
