@@ -1,6 +1,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "nn/net.h"
@@ -49,7 +50,9 @@ int cli_check_model(const char *cmd, const char *model)
 int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test)
 {
     *train = (ln_dataset){0}, *test = (ln_dataset){0};
-    if (ln_is_mnist_dir(o->dir)) {
+    struct stat sb;
+    /* a missing folder gets the MNIST loader's message (with the package hint) */
+    if (ln_is_mnist_dir(o->dir) || stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         if (o->val_split > 0.0) {
             fprintf(stderr, "lenet %s: --val-split: %s has its own test split (t10k)\n", cmd, o->dir);
             return EXIT_USAGE;

@@ -11,9 +11,10 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lenet COMMAND [options]\n\n"
             "commands:\n"
-            "  train     train a model (default: the seed's LeNet-5 on Fashion-MNIST)\n"
+            "  train     train a model (default: the seed's LeNet-5 on Fashion-MNIST; or a JPEG folder)\n"
             "  eval      test loss and accuracy of a saved model\n"
-            "  predict   class probabilities of one test image\n"
+            "  predict   classify JPEG files, or one test image\n"
+            "  verify    check a JPEG image folder: class counts and every bad file\n"
             "  info      CPU features, kernel set, threads and a model summary\n\n"
             "'lenet COMMAND --help' describes each command's options.\n");
 }
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(c, "predict")) return cmd_predict(argc, argv);
     if (!strcmp(c, "info")) return cmd_info(argc, argv);
+    if (!strcmp(c, "verify")) return cmd_verify(argc, argv);
     fprintf(stderr, "lenet: unknown command '%s' (see lenet --help)\n", c);
     return EXIT_USAGE;
 }

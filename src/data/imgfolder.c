@@ -157,7 +157,9 @@ static ln_status scan_classes(scan *s, const char *root, int split, int define)
     ln_status st = list_dir(root, 1, &names, &n);
     if (st != LN_OK) return st;
     if (define) {
-        if (n == 0) st = ln_fail(LN_ERR_FORMAT, "%s: no class folders (expected %s/<class>/<images>)", root, root);
+        if (n == 0)
+            st = ln_fail(LN_ERR_FORMAT, "%s: no class folders (%s/<class>/<images>) and no MNIST-format files "
+                         "(train-images-idx3-ubyte[.gz])", root, root);
         else if (n > MAX_CLASSES) st = ln_fail(LN_ERR_FORMAT, "%s: %d class folders, more than %d", root, n, MAX_CLASSES);
         for (int i = 0; i < n && st == LN_OK; i++) s->names[s->nclasses++] = strdup(names[i]);
     }
