@@ -30,7 +30,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   dpkg --add-architecture arm64
   apt_update
 fi
-pkgs=(build-essential cmake gcc-aarch64-linux-gnu qemu-user qemu-user-binfmt zlib1g-dev:arm64
+pkgs=(build-essential cmake gcc-aarch64-linux-gnu qemu-user qemu-user-binfmt zlib1g-dev:arm64 libjpeg62-turbo-dev:arm64
       libffi8:arm64 libgit2-1.5:arm64 dataset-fashion-mnist)
 missing=()
 for p in "${pkgs[@]}"; do installed "$p" || missing+=("$p"); done

@@ -8,6 +8,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <jpeglib.h>
+#include <math.h>
+
 #include "core/rng.h"
 
 const char *tmp_path(const char *name)
@@ -92,4 +95,50 @@ ln_dataset random_dataset(int n, uint64_t seed)
     for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
     for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
     return d;
+}
+
+/* ---- JPEG fixtures (libjpeg's compressor) ---- */
+
+uint8_t *make_jpeg(const jpeg_spec *s, const uint8_t *pixels, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    unsigned char *out = NULL;
+    unsigned long n = 0;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &out, &n);
+    c.image_width = (JDIMENSION)s->w, c.image_height = (JDIMENSION)s->h;
+    c.input_components = s->comps;
+    c.in_color_space = s->comps == 1 ? JCS_GRAYSCALE : s->comps == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&c);
+    if (s->ycck) jpeg_set_colorspace(&c, JCS_YCCK);
+    jpeg_set_quality(&c, s->quality ? s->quality : 95, TRUE);
+    if (s->comps >= 3 && s->hsamp) { /* luma (or first) component's factors; others 1x1 */
+        c.comp_info[0].h_samp_factor = s->hsamp;
+        c.comp_info[0].v_samp_factor = s->vsamp;
+    }
+    if (s->progressive) jpeg_simple_progression(&c);
+    if (s->restart_rows) c.restart_in_rows = s->restart_rows;
+    if (s->no_adobe) c.write_Adobe_marker = FALSE;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)c.next_scanline * s->w * s->comps);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *len = n;
+    return out; /* malloc'd by libjpeg's memory destination: free() */
+}
+
+void smooth_image(int w, int h, int comps, uint64_t seed, uint8_t *px)
+{
+    double a = (double)(seed % 7) + 1.0, b = (double)(seed % 5) + 2.0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < comps; c++) {
+                double v = 127.5 + 100.0 * sin((x * a + c * 40.0) / (w + 1.0) * 3.0) * cos((y * b - c * 25.0) / (h + 1.0) * 2.0);
+                px[((size_t)y * w + x) * comps + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
 }

@@ -24,4 +24,14 @@ unsigned char *read_file(const char *path, size_t *len);
  * free with ln_dataset_free. */
 ln_dataset random_dataset(int n, uint64_t seed);
 
+/* A JPEG of w x h interleaved pixels with `comps` components (1 gray,
+ * 3 RGB, 4 CMYK stored as given), in memory (free()). hsamp/vsamp: the
+ * first component's sampling factors (2,2 = 4:2:0; 0 = libjpeg's default). */
+typedef struct jpeg_spec {
+    int w, h, comps, quality, hsamp, vsamp, progressive, restart_rows, ycck, no_adobe;
+} jpeg_spec;
+uint8_t *make_jpeg(const jpeg_spec *s, const uint8_t *pixels, size_t *len);
+/* A smooth test pattern (JPEG-friendly) of interleaved pixels. */
+void smooth_image(int w, int h, int comps, uint64_t seed, uint8_t *px);
+
 #endif

@@ -109,9 +109,10 @@ typedef struct axis {
     float *w;    /* [m][taps] weights, summing to 1 */
 } axis;
 
-static int axis_init(axis *a, int n, int m)
+/* m outputs over the first `extent` (<= n, maybe fractional) of n inputs. */
+static int axis_init(axis *a, int n, double extent, int m)
 {
-    double scale = (double)n / m;
+    double scale = extent / m;
     a->taps = (int)ceil(scale) + 1;
     a->first = malloc((size_t)m * sizeof *a->first);
     a->w = calloc((size_t)m * a->taps, sizeof *a->w);
@@ -131,11 +132,12 @@ static int axis_init(axis *a, int n, int m)
 
 static void axis_free(axis *a) { free(a->first), free(a->w); }
 
-void ln_area_resize_u8(int c, int ih, int iw, const uint8_t *in, int oh, int ow, uint8_t *out)
+/* The resize, from the first eh x ew (fractional) of the ih x iw pixels. */
+static void area_resize(int c, int ih, int iw, double eh, double ew, const uint8_t *in, int oh, int ow, uint8_t *out)
 {
     axis ax = {0}, ay = {0};
     float *rows = malloc((size_t)ih * ow * sizeof *rows);
-    if (!rows || axis_init(&ax, iw, ow) || axis_init(&ay, ih, oh)) {
+    if (!rows || axis_init(&ax, iw, ew, ow) || axis_init(&ay, ih, eh, oh)) {
         /* no memory for a few KB: nearest neighbour keeps the output defined */
         for (int p = 0; p < c; p++)
             for (int y = 0; y < oh; y++)
@@ -168,6 +170,11 @@ void ln_area_resize_u8(int c, int ih, int iw, const uint8_t *in, int oh, int ow,
     free(rows);
     axis_free(&ax);
     axis_free(&ay);
+}
+
+void ln_area_resize_u8(int c, int ih, int iw, const uint8_t *in, int oh, int ow, uint8_t *out)
+{
+    area_resize(c, ih, iw, ih, iw, in, oh, ow, out);
 }
 
 /* ---- decode ---- */
@@ -243,8 +250,11 @@ ln_status ln_jpeg_decode_rgb(const uint8_t *buf, size_t len, int oh, int ow, uin
     }
     jpeg_finish_decompress(&d);
     to_planes(img, h, w, nc, d.saw_Adobe_marker, planes);
+    double eh = d.image_height * m / 8.0, ew = d.image_width * m / 8.0;
     jpeg_destroy_decompress(&d);
-    ln_area_resize_u8(3, h, w, planes, oh, ow, out);
+    /* the scaled size is rounded up: its last row and column cover only
+     * the image's true extent, image size * M/8 */
+    area_resize(3, h, w, eh, ew, planes, oh, ow, out);
     free(img), free(planes);
     return LN_OK;
 }
