@@ -25,7 +25,8 @@ typedef struct cli_data {
     const char *dir;
     double val_split;
     const char *cache; /* NULL: default; "" (--no-cache): none */
-    int strict, threads, quiet, h, w;
+    int strict, threads, h, w;
+    int quiet_summary; /* no summary line (machine-readable output follows) */
     unsigned long long seed;
 } cli_data;
 /* Load --data: an MNIST-format directory (train + t10k) or a JPEG image

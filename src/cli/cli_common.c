@@ -64,9 +64,11 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_data
         return 0;
     }
     ln_folder_opts fo = {.h = o->h, .w = o->w, .val_split = o->val_split, .seed = o->seed, .strict = o->strict,
-                         .cache = o->cache, .threads = o->threads, .quiet = o->quiet};
+                         .cache = o->cache, .threads = o->threads};
     ln_folder_report rep;
     if (ln_folder_load(o->dir, &fo, train, test, &rep) != LN_OK) return cli_fail(cmd);
+    if (rep.cache_note[0]) fprintf(stderr, "lenet %s: %s\n", cmd, rep.cache_note);
+    if (o->quiet_summary) return 0;
     char a[32], b[32], c[32];
     printf("data %s: %s layout, %d classes, %s train / %s %s images; ", o->dir, rep.layout, train->nclasses,
            cli_grouped(train->n, a, sizeof a), cli_grouped(test->n, b, sizeof b), !strcmp(rep.layout, "classes") ? "held-out" : "val");
@@ -78,7 +80,6 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_data
     if (rep.bad) printf("; %d bad file%s skipped", rep.bad, rep.bad == 1 ? "" : "s");
     if (rep.ignored) printf("; %d non-image file%s ignored", rep.ignored, rep.ignored == 1 ? "" : "s");
     printf("\n");
-    if (rep.cache_note[0]) fprintf(stderr, "lenet %s: %s\n", cmd, rep.cache_note);
     fflush(stdout);
     return 0;
 }

@@ -70,12 +70,13 @@ static int run(const train_args *a, const ln_kernels *k)
     ln_dataset train = {0}, test = {0};
     ln_net net = {0};
     ln_trainer tr = {0};
+    ln_evaluator ev = {0};
     uint32_t *order = NULL;
     FILE *log = NULL;
     int rc = EXIT_RUNTIME;
 
     cli_data cd = {.dir = a->data, .val_split = a->val_split, .cache = a->no_cache ? "" : a->cache,
-                   .strict = a->strict, .threads = a->threads, .quiet = a->quiet, .h = 28, .w = 28, .seed = a->seed};
+                   .strict = a->strict, .threads = a->threads, .h = 28, .w = 28, .seed = a->seed};
     if ((rc = cli_load_data("train", &cd, &train, &test))) goto out;
     rc = EXIT_RUNTIME;
     if (a->limit && a->limit < train.n) ln_dataset_truncate(&train, a->limit);
@@ -86,6 +87,10 @@ static int run(const train_args *a, const ln_kernels *k)
     }
     ln_net_init(&net, a->seed);
     if (train.class_names && ln_net_set_class_names(&net, train.class_names)) {
+        rc = cli_fail("train");
+        goto out;
+    }
+    if (ln_evaluator_init(&ev, &net, k, a->threads) != LN_OK) {
         rc = cli_fail("train");
         goto out;
     }
@@ -143,7 +148,7 @@ static int run(const train_args *a, const ln_kernels *k)
         }
         if (tty && test.n) fprintf(stderr, "\r\033[Kepoch %d/%d: evaluating on %d test images...", e, a->epochs, test.n);
         double t_eval = now(), test_loss = NAN, test_acc = NAN;
-        if (test.n && ln_evaluate(&net, k, a->threads, &test, &test_loss, &test_acc) != LN_OK) {
+        if (test.n && ln_evaluator_run(&ev, &test, &test_loss, &test_acc) != LN_OK) {
             rc = cli_fail("train");
             goto out;
         }
@@ -179,6 +184,7 @@ out:
         rc = EXIT_RUNTIME;
     }
     free(order);
+    ln_evaluator_free(&ev);
     ln_trainer_free(&tr);
     ln_net_free(&net);
     ln_dataset_free(&train);

@@ -307,40 +307,67 @@ ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *id
     return LN_OK;
 }
 
+ln_status ln_evaluator_init(ln_evaluator *e, const ln_net *net, const ln_kernels *k, int threads)
+{
+    memset(e, 0, sizeof *e);
+    e->net = net, e->k = k, e->threads = threads;
+    e->ws = calloc((size_t)threads, sizeof *e->ws);
+    ln_status st = e->ws ? LN_OK : ln_fail(LN_ERR_NOMEM, "cannot allocate evaluation buffers");
+    for (int i = 0; i < threads && st == LN_OK; i++) st = ln_ws_alloc_infer(net, k, EVAL_CHUNK, &e->ws[i]);
+    if (st != LN_OK) ln_evaluator_free(e);
+    return st;
+}
+
+void ln_evaluator_free(ln_evaluator *e)
+{
+    if (e->ws)
+        for (int i = 0; i < e->threads; i++) ln_ws_free(&e->ws[i]);
+    free(e->ws);
+    free(e->loss);
+    free(e->right);
+    memset(e, 0, sizeof *e);
+}
+
+ln_status ln_evaluator_run(ln_evaluator *e, const ln_dataset *d, double *mean_loss, double *accuracy)
+{
+    int nchunks = (d->n + EVAL_CHUNK - 1) / EVAL_CHUNK;
+    if (nchunks > e->cap) { /* grows once: the same buffers serve every epoch */
+        double *l = realloc(e->loss, (size_t)nchunks * sizeof *l);
+        if (l) e->loss = l;
+        int *r = realloc(e->right, (size_t)nchunks * sizeof *r);
+        if (r) e->right = r;
+        if (!l || !r) return ln_fail(LN_ERR_NOMEM, "cannot allocate evaluation buffers");
+        e->cap = nchunks;
+    }
+    const ln_net *net = e->net;
+#pragma omp parallel num_threads(e->threads)
+    {
+        ln_workspace *w = &e->ws[omp_get_thread_num()];
+        uint32_t idx[EVAL_CHUNK];
+#pragma omp for schedule(dynamic, 1)
+        for (int c = 0; c < nchunks; c++) {
+            int lo = c * EVAL_CHUNK, m = d->n - lo < EVAL_CHUNK ? d->n - lo : EVAL_CHUNK;
+            for (int i = 0; i < m; i++) idx[i] = (uint32_t)(lo + i);
+            ln_load_chunk(d, idx, m, w, NULL);
+            e->loss[c] = ln_forward(net, e->k, w, m, 1, 0.0f);
+            e->right[c] = count_correct(net, w, m);
+        }
+    }
+    double sl = 0.0;
+    long sr = 0;
+    for (int c = 0; c < nchunks; c++) sl += e->loss[c], sr += e->right[c];
+    *mean_loss = d->n ? sl / d->n : 0.0;
+    *accuracy = d->n ? (double)sr / d->n : 0.0;
+    return LN_OK;
+}
+
 ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
                       double *mean_loss, double *accuracy)
 {
-    int nchunks = (d->n + EVAL_CHUNK - 1) / EVAL_CHUNK;
-    double *loss = calloc((size_t)nchunks, sizeof *loss);
-    int *right = calloc((size_t)nchunks, sizeof *right);
-    ln_workspace *ws = calloc((size_t)threads, sizeof *ws);
-    ln_status st = (loss && right && ws) ? LN_OK : ln_fail(LN_ERR_NOMEM, "cannot allocate evaluation buffers");
-    for (int i = 0; i < threads && st == LN_OK; i++) st = ln_ws_alloc_infer(net, k, EVAL_CHUNK, &ws[i]);
-    if (st == LN_OK) {
-#pragma omp parallel num_threads(threads)
-        {
-            ln_workspace *w = &ws[omp_get_thread_num()];
-            uint32_t idx[EVAL_CHUNK];
-#pragma omp for schedule(dynamic, 1)
-            for (int c = 0; c < nchunks; c++) {
-                int lo = c * EVAL_CHUNK, m = d->n - lo < EVAL_CHUNK ? d->n - lo : EVAL_CHUNK;
-                for (int i = 0; i < m; i++) idx[i] = (uint32_t)(lo + i);
-                ln_load_chunk(d, idx, m, w, NULL);
-                loss[c] = ln_forward(net, k, w, m, 1, 0.0f);
-                right[c] = count_correct(net, w, m);
-            }
-        }
-        double sl = 0.0;
-        long sr = 0;
-        for (int c = 0; c < nchunks; c++) sl += loss[c], sr += right[c];
-        *mean_loss = d->n ? sl / d->n : 0.0;
-        *accuracy = d->n ? (double)sr / d->n : 0.0;
-    }
-    if (ws)
-        for (int i = 0; i < threads; i++) ln_ws_free(&ws[i]);
-    free(ws);
-    free(loss);
-    free(right);
+    ln_evaluator e;
+    ln_status st = ln_evaluator_init(&e, net, k, threads);
+    if (st == LN_OK) st = ln_evaluator_run(&e, d, mean_loss, accuracy);
+    ln_evaluator_free(&e);
     return st;
 }
 
