@@ -60,5 +60,6 @@ double bench_fma_peak(int threads, int runs, const char **how);
 int bench_kernels_main(int argc, char **argv);
 int bench_train_main(int argc, char **argv);
 int bench_eval_main(int argc, char **argv);
+int bench_decode_main(int argc, char **argv);
 
 #endif

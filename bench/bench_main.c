@@ -6,6 +6,7 @@
  *                       [--steps N] [--kernels SET] [--data DIR] [--json]
  *   lenet-bench eval    [--model NAME] [--threads N] [--reps N] [--kernels SET]
  *                       [--data DIR] [--json]
+ *   lenet-bench decode  DIR [--size N] [--threads N] [--reps N] [--json]
  * Figures are medians of repeated runs after a warm-up; on a noisy machine
  * compare ratios measured within one run (docs/BENCHMARKS.md). */
 #include <string.h>
@@ -17,6 +18,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: lenet-bench kernels [options]   time each kernel of each kernel set on LeNet-5's shapes\n"
                "       lenet-bench train [options]     time whole training steps, per phase; --sweep for scaling\n"
                "       lenet-bench eval [options]      time inference over the test set\n"
+               "       lenet-bench decode DIR [options] time JPEG decoding + resizing of an image folder\n"
                "       lenet-bench COMMAND --help      the options of a command\n");
 }
 
@@ -33,7 +35,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "kernels")) return bench_kernels_main(argc, argv);
     if (!strcmp(argv[1], "train")) return bench_train_main(argc, argv);
     if (!strcmp(argv[1], "eval")) return bench_eval_main(argc, argv);
-    fprintf(stderr, "lenet-bench: unknown command '%s' (expected kernels, train or eval; see lenet-bench --help)\n",
+    if (!strcmp(argv[1], "decode")) return bench_decode_main(argc, argv);
+    fprintf(stderr, "lenet-bench: unknown command '%s' (expected kernels, train, eval or decode; see lenet-bench --help)\n",
             argv[1]);
     return BENCH_USAGE;
 }

@@ -74,6 +74,14 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
  * class counts in counts[] (classes in names[], at most max), bad files
  * printed to `out`. Returns the number of bad files, or -1 on an error. */
 int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses);
+/* Every file a load of DIR would consider, in its order (free with
+ * ln_folder_list_free). */
+ln_status ln_folder_list(const char *dir, char ***paths, int *n);
+void ln_folder_list_free(char **paths, int n);
+/* Read and decode one file as the loader does into 3 x h x w bytes: 0 ok,
+ * 1 bad (reason in why, LN_FOLDER_REASON bytes), 2 not an image. */
+#define LN_FOLDER_REASON 160
+int ln_image_file_decode(const char *path, int h, int w, uint8_t *out, char *why);
 /* Imagenette's readable name for a WordNet id, or NULL. */
 const char *ln_imagenette_name(const char *wnid);
 

@@ -22,7 +22,7 @@
 #include "dataset.h"
 #include "jpeg.h"
 
-enum { MAX_CLASSES = 256, REASON = 160, NOTE = 4400 };
+enum { MAX_CLASSES = 256, REASON = LN_FOLDER_REASON, NOTE = 4400 };
 
 typedef struct entry {
     char *path;
@@ -564,4 +564,34 @@ int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses)
     free(status), free(pix), free(reasons);
     scan_free(&s);
     return bad;
+}
+
+ln_status ln_folder_list(const char *dir, char ***paths, int *n)
+{
+    scan s;
+    *paths = NULL, *n = 0;
+    ln_status st = scan_folder(dir, &s);
+    if (st != LN_OK) return st;
+    char **p = malloc(((size_t)s.n + 1) * sizeof *p);
+    if (!p) {
+        scan_free(&s);
+        return ln_fail(LN_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < s.n; i++) p[i] = s.e[i].path, s.e[i].path = NULL; /* ownership moves */
+    *paths = p, *n = s.n;
+    scan_free(&s);
+    return LN_OK;
+}
+
+void ln_folder_list_free(char **paths, int n)
+{
+    for (int i = 0; paths && i < n; i++) free(paths[i]);
+    free(paths);
+}
+
+int ln_image_file_decode(const char *path, int h, int w, uint8_t *out, char *why)
+{
+    struct stat sb;
+    entry e = {.path = (char *)path, .size = stat(path, &sb) == 0 ? (long long)sb.st_size : 0};
+    return decode_file(&e, h, w, out, why);
 }

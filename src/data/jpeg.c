@@ -104,8 +104,9 @@ ln_status ln_jpeg_probe(const uint8_t *buf, size_t len, int *w, int *h, int *com
 /* ---- area resize ---- */
 
 typedef struct axis {
-    int taps;    /* per output */
+    int taps;    /* per output, at most */
     int *first;  /* [m] first input index */
+    int *cnt;    /* [m] inputs it reads (first + cnt <= n) */
     float *w;    /* [m][taps] weights, summing to 1 */
 } axis;
 
@@ -115,22 +116,24 @@ static int axis_init(axis *a, int n, double extent, int m)
     double scale = extent / m;
     a->taps = (int)ceil(scale) + 1;
     a->first = malloc((size_t)m * sizeof *a->first);
+    a->cnt = malloc((size_t)m * sizeof *a->cnt);
     a->w = calloc((size_t)m * a->taps, sizeof *a->w);
-    if (!a->first || !a->w) return -1;
+    if (!a->first || !a->cnt || !a->w) return -1;
     for (int j = 0; j < m; j++) {
         double lo = j * scale, hi = (j + 1) * scale;
         int i0 = (int)floor(lo);
         a->first[j] = i0;
+        a->cnt[j] = 0;
         for (int t = 0; t < a->taps; t++) {
             int i = i0 + t;
             double l = lo > i ? lo : i, r = hi < i + 1 ? hi : i + 1;
-            if (i < n && r > l) a->w[(size_t)j * a->taps + t] = (float)((r - l) / scale);
+            if (i < n && r > l) a->w[(size_t)j * a->taps + t] = (float)((r - l) / scale), a->cnt[j] = t + 1;
         }
     }
     return 0;
 }
 
-static void axis_free(axis *a) { free(a->first), free(a->w); }
+static void axis_free(axis *a) { free(a->first), free(a->cnt), free(a->w); }
 
 /* The resize, from the first eh x ew (fractional) of the ih x iw pixels. */
 static void area_resize(int c, int ih, int iw, double eh, double ew, const uint8_t *in, int oh, int ow, uint8_t *out)
@@ -151,18 +154,18 @@ static void area_resize(int c, int ih, int iw, double eh, double ew, const uint8
                     const float *w = ax.w + (size_t)x * ax.taps;
                     const uint8_t *s = src + (size_t)y * iw + ax.first[x];
                     float acc = 0.0f;
-                    for (int t = 0; t < ax.taps; t++)
-                        if (w[t] != 0.0f) acc += w[t] * s[t];
+                    for (int t = 0; t < ax.cnt[x]; t++) acc += w[t] * s[t];
                     rows[(size_t)y * ow + x] = acc;
                 }
             for (int y = 0; y < oh; y++) {
                 const float *w = ay.w + (size_t)y * ay.taps;
+                const float *r0 = rows + (size_t)ay.first[y] * ow;
+                uint8_t *o = out + ((size_t)p * oh + y) * ow;
                 for (int x = 0; x < ow; x++) {
                     float acc = 0.0f;
-                    for (int t = 0; t < ay.taps; t++)
-                        if (w[t] != 0.0f) acc += w[t] * rows[(size_t)(ay.first[y] + t) * ow + x];
-                    long v = lrintf(acc);
-                    out[((size_t)p * oh + y) * ow + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                    for (int t = 0; t < ay.cnt[y]; t++) acc += w[t] * r0[(size_t)t * ow + x];
+                    int v = (int)(acc + 0.5f); /* acc >= 0: round half up */
+                    o[x] = (uint8_t)(v > 255 ? 255 : v);
                 }
             }
         }
