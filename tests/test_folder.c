@@ -199,6 +199,7 @@ Test(folder, cache_is_reused_and_never_trusted_when_stale_or_corrupt)
     cr_assert_eq(write_file(cache, "garbage", 7), 0);
     load_ok(root, cache, &b, &bv, &rep);
     cr_assert_eq(rep.cached, 0);
+    ln_dataset_free(&b), ln_dataset_free(&bv);
     load_ok(root, cache, &b, &bv, &rep); /* and it was rebuilt */
     cr_assert_eq(rep.cached, 1);
     free(c);

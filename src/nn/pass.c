@@ -60,7 +60,7 @@ static ln_status ws_alloc(const ln_net *net, const ln_kernels *k, int cap, int g
         }
     }
     size_t dlen = grads ? round64((size_t)cap * max_len) : 0;
-    total += 2 * dlen + round64(scratch) + 64;
+    total += 2 * dlen + round64(scratch) + ((size_t)cap + 63) / 64 * 64; /* labels: cap bytes */
     char *p = aligned_alloc(64, total);
     if (!p) return ln_fail(LN_ERR_NOMEM, "cannot allocate a %zu-byte workspace", total);
     ws->blob_ = p;
