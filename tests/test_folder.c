@@ -354,3 +354,19 @@ Test(folder, cli_train_eval_predict_verify, .timeout = 300)
     cr_assert_eq(run_cli(cmd, out, sizeof out), 1, "%s", out);
     cr_assert(strstr(out, "broken.jpg"), "%s", out);
 }
+
+Test(folder, limit_draws_across_classes)
+{
+    ln_dataset d = random_dataset(60, 4);
+    for (int i = 0; i < 60; i++) d.labels[i] = (uint8_t)(i / 20), d.pixels[(size_t)i * 784] = (uint8_t)i;
+    cr_assert_eq(ln_dataset_subsample(&d, 15, 9), LN_OK);
+    cr_assert_eq(d.n, 15);
+    int per[3] = {0, 0, 0};
+    for (int i = 0; i < 15; i++) {
+        per[d.labels[i]]++;
+        if (i) cr_assert_gt(d.pixels[(size_t)i * 784], d.pixels[(size_t)(i - 1) * 784], "order not kept");
+        cr_assert_eq(d.labels[i], d.pixels[(size_t)i * 784] / 20, "labels and pixels parted");
+    }
+    cr_assert(per[0] && per[1] && per[2], "classes drawn: %d %d %d", per[0], per[1], per[2]);
+    ln_dataset_free(&d);
+}

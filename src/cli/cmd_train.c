@@ -79,7 +79,13 @@ static int run(const train_args *a, const ln_kernels *k)
                    .strict = a->strict, .threads = a->threads, .h = 28, .w = 28, .seed = a->seed};
     if ((rc = cli_load_data("train", &cd, &train, &test))) goto out;
     rc = EXIT_RUNTIME;
-    if (a->limit && a->limit < train.n) ln_dataset_truncate(&train, a->limit);
+    if (a->limit && a->limit < train.n) {
+        if (!train.class_names) ln_dataset_truncate(&train, a->limit); /* IDX: the file's first N */
+        else if (ln_dataset_subsample(&train, a->limit, a->seed) != LN_OK) {
+            rc = cli_fail("train");
+            goto out;
+        }
+    }
     if (ln_net_build(a->model, train.c, train.h, train.w, train.nclasses, &net) ||
         ln_trainer_init(&tr, &net, k, a->threads, a->batch)) {
         rc = cli_fail("train");
@@ -246,7 +252,7 @@ int cmd_train(int argc, char **argv)
         {"warmup", OPT_INT, &a.warmup, 0, 100000, "EPOCHS", "linear warm-up epochs before the schedule (default 0)"},
         {"seed", OPT_U64, &a.seed, 0, 0, "N", "seed of initialisation and shuffling (default 1)"},
         {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
-        {"limit", OPT_INT, &a.limit, 1, 1 << 30, "N", "train on the first N training images only"},
+        {"limit", OPT_INT, &a.limit, 1, 1 << 30, "N", "train on N training images only (IDX: the first N; a folder: N drawn by --seed)"},
         {"save", OPT_STR, &a.save, 0, 0, "FILE", "write the trained model (safetensors) to FILE"},
         {"log", OPT_STR, &a.log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},
         {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon (default auto)"},

@@ -3,6 +3,8 @@
 
 #include "dataset.h"
 
+#include "core/rng.h"
+
 void ln_dataset_free(ln_dataset *d)
 {
     if (!d) return;
@@ -43,4 +45,29 @@ void ln_dataset_truncate(ln_dataset *d, int n)
     if (p) d->pixels = p;
     uint8_t *l = realloc(d->labels, (size_t)n);
     if (l) d->labels = l;
+}
+
+ln_status ln_dataset_subsample(ln_dataset *d, int n, uint64_t seed)
+{
+    if (n < 0 || n >= d->n) return LN_OK;
+    uint32_t *idx = malloc((size_t)d->n * sizeof *idx);
+    uint8_t *keep = calloc((size_t)d->n, 1);
+    if (!idx || !keep) {
+        free(idx), free(keep);
+        return ln_fail(LN_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < d->n; i++) idx[i] = (uint32_t)i;
+    ln_rng r;
+    ln_rng_seed(&r, seed ^ 0x4c494d4954u);
+    ln_rng_shuffle(&r, idx, (uint32_t)d->n);
+    for (int i = 0; i < n; i++) keep[idx[i]] = 1;
+    size_t len = (size_t)d->c * d->h * d->w;
+    for (int i = 0, j = 0; i < d->n; i++)
+        if (keep[i]) {
+            if (j != i) memmove(d->pixels + (size_t)j * len, d->pixels + (size_t)i * len, len);
+            d->labels[j++] = d->labels[i];
+        }
+    free(idx), free(keep);
+    ln_dataset_truncate(d, n);
+    return LN_OK;
 }

@@ -20,6 +20,9 @@ typedef struct ln_dataset {
 void ln_dataset_free(ln_dataset *d);
 /* Keep only the first n images (n <= d->n). */
 void ln_dataset_truncate(ln_dataset *d, int n);
+/* Keep n images drawn at random (seeded), in their order: a folder's
+ * images come sorted by class, so its first n would be one class. */
+ln_status ln_dataset_subsample(ln_dataset *d, int n, uint64_t seed);
 
 /* IDX files (MNIST format), gzipped or plain: detected by content. Every
  * header field is checked against the file's real length; on failure the

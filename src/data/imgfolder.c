@@ -423,23 +423,33 @@ static ln_status name_classes(const scan *s, ln_dataset *d)
     return ln_dataset_set_class_names(d, (char *const *)names, s->nclasses);
 }
 
-static ln_status make_split(const scan *s, const uint8_t *status, const uint8_t *pix, size_t img,
+/* The images of one split. The training split (the larger) is compacted
+ * in place in *pix and takes the buffer over, so a load never holds two
+ * copies of it; the val split is copied, before that. */
+static ln_status make_split(const scan *s, const uint8_t *status, uint8_t **pix, size_t img,
                             const uint8_t *in_val, int want_val, ln_dataset *d, int h, int w)
 {
     int n = 0;
     for (int i = 0; i < s->n; i++) n += status[i] == OK && in_val[i] == want_val;
     *d = (ln_dataset){.n = n, .c = 3, .h = h, .w = w, .nclasses = s->nclasses};
-    d->pixels = malloc(n ? (size_t)n * img : 1);
     d->labels = malloc(n ? (size_t)n : 1);
+    d->pixels = want_val ? malloc(n ? (size_t)n * img : 1) : *pix;
     if (!d->pixels || !d->labels) {
+        if (!want_val) d->pixels = NULL;
         ln_dataset_free(d);
         return ln_fail(LN_ERR_NOMEM, "out of memory for %d images", n);
     }
     for (int i = 0, j = 0; i < s->n; i++)
         if (status[i] == OK && in_val[i] == want_val) {
-            memcpy(d->pixels + (size_t)j * img, pix + (size_t)i * img, img);
+            if (d->pixels + (size_t)j * img != *pix + (size_t)i * img)
+                memmove(d->pixels + (size_t)j * img, *pix + (size_t)i * img, img);
             d->labels[j++] = (uint8_t)s->e[i].label;
         }
+    if (!want_val) {
+        *pix = NULL; /* the training set owns it now */
+        uint8_t *shrunk = realloc(d->pixels, n ? (size_t)n * img : 1);
+        if (shrunk) d->pixels = shrunk;
+    }
     return name_classes(s, d);
 }
 
@@ -515,8 +525,8 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
         }
         free(idx);
     }
-    st = make_split(&s, status, pix, img, in_val, 0, train, h, w);
-    if (st == LN_OK) st = make_split(&s, status, pix, img, in_val, 1, val, h, w);
+    st = make_split(&s, status, &pix, img, in_val, 1, val, h, w);
+    if (st == LN_OK) st = make_split(&s, status, &pix, img, in_val, 0, train, h, w);
     if (st == LN_OK && train->n == 0) st = ln_fail(LN_ERR_FORMAT, "%s: no decodable training images", dir);
 out:
     if (st != LN_OK) ln_dataset_free(train), ln_dataset_free(val);
