@@ -18,9 +18,11 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_pytorch import rerun_with_system_python  # noqa: E402
 
 
-def files_of(lenet_bench, folder):
+def files_of(folder):
     """The files lenet would consider, in its order (hidden names skipped)."""
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -58,11 +60,7 @@ def main():
         import PIL
         from PIL import Image  # noqa: F401
     except ImportError:
-        sysp = "/usr/bin/python3"
-        if os.path.exists(sysp) and os.path.realpath(sys.executable) != os.path.realpath(sysp) \
-                and not os.environ.get("LENET_COMPARE_REEXEC"):
-            os.environ["LENET_COMPARE_REEXEC"] = "1"
-            os.execv(sysp, [sysp] + sys.argv)
+        rerun_with_system_python()
         print("compare_pil.py: Pillow is not installed (apt-get install python3-pil); nothing to compare")
         return 0
     if not os.path.isdir(a.folder):
@@ -73,7 +71,7 @@ def main():
         threads = [int(x) for x in a.threads.split(",") if x]
     except ValueError:
         sys.exit(f"compare_pil.py: --threads {a.threads!r}: expected comma-separated integers")
-    paths = files_of(a.lenet_bench, a.folder)
+    paths = files_of(a.folder)
     import multiprocessing as mp
     print(f"decode + resize to 28x28 of {len(paths)} files in {a.folder}: Pillow {PIL.__version__} "
           f"(draft + BOX resize) against lenet-bench decode; medians of {a.reps} passes\n")

@@ -27,19 +27,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 
 
+def rerun_with_system_python():
+    """A python3 first on PATH (pyenv, venv) may lack Debian's packages that
+    /usr/bin/python3 has: re-run the script there, once. Returns only if
+    that is not possible."""
+    sysp = "/usr/bin/python3"
+    if os.path.exists(sysp) and os.path.realpath(sys.executable) != os.path.realpath(sysp) \
+            and not os.environ.get("LENET_COMPARE_REEXEC"):
+        os.environ["LENET_COMPARE_REEXEC"] = "1"
+        os.execv(sysp, [sysp] + sys.argv)
+
+
 def import_torch():
-    """torch and numpy, or None. A python3 first on PATH (pyenv, venv) may
-    lack them where Debian's /usr/bin/python3 has them: re-run there."""
+    """torch (with numpy), or None."""
     try:
         import numpy  # noqa: F401
         import torch  # noqa: F401
         return torch
     except ImportError:
-        sysp = "/usr/bin/python3"
-        if os.path.exists(sysp) and os.path.realpath(sys.executable) != os.path.realpath(sysp) \
-                and not os.environ.get("LENET_COMPARE_REEXEC"):
-            os.environ["LENET_COMPARE_REEXEC"] = "1"
-            os.execv(sysp, [sysp] + sys.argv)
+        rerun_with_system_python()
         return None
 
 

@@ -80,15 +80,21 @@ static ln_status read_header(struct jpeg_decompress_struct *d, const uint8_t *bu
     return LN_OK;
 }
 
+/* Route libjpeg's errors and warnings to e (setjmp is the caller's). */
+static void use_err_mgr(struct jpeg_decompress_struct *d, err_mgr *e)
+{
+    d->err = jpeg_std_error(&e->pub);
+    e->pub.error_exit = on_error;
+    e->pub.emit_message = on_message;
+}
+
 static const char *reason_of(const err_mgr *e) { return e->eof ? "truncated" : e->warning ? "corrupt" : "bad JPEG"; }
 
 ln_status ln_jpeg_probe(const uint8_t *buf, size_t len, int *w, int *h, int *comps, char *why, size_t whycap)
 {
     struct jpeg_decompress_struct d;
     err_mgr e = {0};
-    d.err = jpeg_std_error(&e.pub);
-    e.pub.error_exit = on_error;
-    e.pub.emit_message = on_message;
+    use_err_mgr(&d, &e);
     if (setjmp(e.jb)) {
         snprintf(why, whycap, "%s: %s", reason_of(&e), e.msg);
         jpeg_destroy_decompress(&d);
@@ -208,9 +214,7 @@ ln_status ln_jpeg_decode_rgb(const uint8_t *buf, size_t len, int oh, int ow, uin
     struct jpeg_decompress_struct d;
     err_mgr e = {0};
     uint8_t *volatile img = NULL, *volatile planes = NULL;
-    d.err = jpeg_std_error(&e.pub);
-    e.pub.error_exit = on_error;
-    e.pub.emit_message = on_message;
+    use_err_mgr(&d, &e);
     if (setjmp(e.jb)) {
         snprintf(why, whycap, "%s: %s", reason_of(&e), e.msg);
         jpeg_destroy_decompress(&d);
