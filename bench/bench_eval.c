@@ -60,7 +60,7 @@ int bench_eval_main(int argc, char **argv)
 {
     eopts o = {.model = "lenet5", .threads = omp_get_num_procs(), .reps = 7, .data = LN_DEFAULT_DATA_DIR};
     const bopt specs[] = {
-        {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model (default lenet5)"},
+        {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model or layer list (default lenet5; docs/MODELS.md)"},
         {"threads", BOPT_INT, &o.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
         {"reps", BOPT_INT, &o.reps, 1, 10000, "N", "timed passes over the test set after one warm-up (default 7)"},
         {"kernels", BOPT_STR, &o.kernels, 0, 0, "SET", "kernel set: auto (default), scalar, avx2, neon"},

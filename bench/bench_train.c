@@ -172,7 +172,7 @@ int bench_train_main(int argc, char **argv)
     topts o = {.model = "lenet5", .batch = 64, .threads = 0, .steps = 30,
                .data = LN_DEFAULT_DATA_DIR};
     const bopt specs[] = {
-        {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model (default lenet5)"},
+        {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model or layer list (default lenet5; docs/MODELS.md)"},
         {"batch", BOPT_INT, &o.batch, 1, 65536, "N", "minibatch size (default 64)"},
         {"threads", BOPT_INT, &o.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
         {"sweep", BOPT_FLAG, &o.sweep, 0, 0, NULL, "run 1..cores threads and print the scaling"},

@@ -1,10 +1,12 @@
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
 #include "nn/net.h"
+#include "nn/spec.h"
 #include "opts.h"
 
 int cli_fail(const char *cmd)
@@ -38,13 +40,20 @@ const char *cli_grouped(long long v, char *buf, int cap)
 
 int cli_check_model(const char *cmd, const char *model)
 {
-    char list[256] = "";
-    for (const char *const *m = ln_net_models(); *m; m++) {
-        if (!strcmp(*m, model)) return 0;
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", m == ln_net_models() ? "" : ", ", *m);
+    char name[32], err[256];
+    char *text;
+    if (ln_spec_resolve(model, name, sizeof name, &text) != LN_OK) {
+        fprintf(stderr, "lenet %s: %s\n", cmd, ln_last_error());
+        return EXIT_USAGE;
     }
-    fprintf(stderr, "lenet %s: --model: unknown model '%s' (built-in: %s)\n", cmd, model, list);
-    return EXIT_USAGE;
+    ln_spec s;
+    ln_status st = ln_spec_parse(text, &s, err, sizeof err);
+    free(text);
+    if (st != LN_OK) {
+        fprintf(stderr, "lenet %s: --model: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test)

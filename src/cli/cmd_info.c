@@ -39,6 +39,7 @@ static void print_text(const ln_net *net, const ln_kernels *k, int threads)
     }
     printf("total parameters: %s\n", cli_grouped((long long)net->nparams, g, sizeof g));
     printf("forward FLOPs per image: %s (training step about 3x)\n", cli_grouped((long long)flops, g, sizeof g));
+    printf("spec: %s\n", net->spec);
 }
 
 static void print_json(const ln_net *net, const ln_kernels *k, int threads)
@@ -46,9 +47,9 @@ static void print_json(const ln_net *net, const ln_kernels *k, int threads)
     const ln_cpu_info *ci = ln_cpu();
     printf("{\"version\":\"%s\",\"cpu\":\"%s\",\"avx2\":%d,\"fma\":%d,\"os_ymm\":%d,\"avx512f\":%d,\"neon\":%d,"
            "\"kernels\":\"%s\",\"threads\":%d,\"model\":\"%s\",\"input\":[%d,%d,%d],\"classes\":%d,"
-           "\"parameters\":%zu,\"layers\":[",
+           "\"parameters\":%zu,\"spec\":\"%s\",\"layers\":[",
            LENET_VERSION, ci->brand, ci->avx2, ci->fma, ci->os_ymm, ci->avx512f, ci->neon, k->isa, threads,
-           net->model, net->in_c, net->in_h, net->in_w, net->nclasses, net->nparams);
+           net->model, net->in_c, net->in_h, net->in_w, net->nclasses, net->nparams, net->spec);
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
         printf("%s{\"name\":\"%s\",\"kind\":\"%s\",\"output\":[%d,%d,%d],\"params\":%zu,\"flops\":%.0f}", i ? "," : "",
@@ -63,7 +64,7 @@ int cmd_info(int argc, char **argv)
     const char *model = "lenet5", *kernels = NULL;
     int threads = cli_default_threads(), json = 0, channels = 1, size = 28, classes = 10;
     const opt_spec specs[] = {
-        {"model", OPT_STR, &model, 0, 0, "NAME", "model to summarise (default lenet5)"},
+        {"model", OPT_STR, &model, 0, 0, "NAME|SPEC|FILE", "model to summarise: lenet5 (default), lenet5-relu, or a layer list (docs/MODELS.md)"},
         {"channels", OPT_INT, &channels, 1, 4, "N", "input channels (default 1; 3 for RGB)"},
         {"size", OPT_INT, &size, 1, 4096, "N", "input height and width (default 28)"},
         {"classes", OPT_INT, &classes, 2, 256, "N", "number of classes (default 10)"},

@@ -233,7 +233,7 @@ int cmd_train(int argc, char **argv)
     int rc = apply_recipe(a.recipe, &a);
     if (rc) return rc;
     const opt_spec specs[] = {
-        {"model", OPT_STR, &a.model, 0, 0, "NAME", "model to train (default lenet5: the seed's Keras LeNet-5)"},
+        {"model", OPT_STR, &a.model, 0, 0, "NAME|SPEC|FILE", "lenet5 (default: the seed's Keras LeNet-5), lenet5-relu, or a layer list or file (docs/MODELS.md)"},
         {"data", OPT_STR, &a.data, 0, 0, "DIR", "MNIST-format directory, or a folder of JPEG class folders (default " LN_DEFAULT_DATA_DIR ")"},
         {"val-split", OPT_FLOAT, &a.val_split, 0, 0.9, "F", "image folder without val/: hold out this fraction of each class"},
         {"strict", OPT_FLAG, &a.strict, 0, 0, NULL, "a bad image file is an error (default: skip it with a line)"},

@@ -50,7 +50,7 @@ ln_status ln_model_save(const ln_net *net, const char *path)
         cn[n++] = ']';
         cn[n] = 0;
     }
-    ln_st_meta m[] = {{"format", "lenet"}, {"format_version", "1"}, {"model", net->model},
+    ln_st_meta m[] = {{"format", "lenet"}, {"format_version", "1"}, {"model", net->model}, {"spec", net->spec},
                       {"input", input}, {"classes", classes}, {"class_names", cn}};
     ln_status st = ln_st_write(path, t, nt, m, (int)(sizeof m / sizeof m[0]) - (cn ? 0 : 1));
     free(cn);
@@ -143,7 +143,11 @@ ln_status ln_model_load(const char *path, ln_net *net)
         st = ln_fail(LN_ERR_FORMAT, "%s: bad lenet metadata (format '%s', input '%s', classes '%s')", path, fmt, input, classes);
         goto out;
     }
-    st = ln_net_build(model, c, h, w, k, net);
+    /* the layers come from the spec the file carries (files written before
+     * specs existed name a built-in model) */
+    const char *spec = ln_st_meta_get(&f, "spec");
+    st = ln_net_build(spec && *spec ? spec : model, c, h, w, k, net);
+    if (st == LN_OK) snprintf(net->model, sizeof net->model, "%s", model);
     if (st != LN_OK) {
         char why[256];
         snprintf(why, sizeof why, "%s", ln_last_error());

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "spec.h"
 
 typedef struct builder {
     ln_net *net;
@@ -96,46 +97,102 @@ static void dense(builder *b, int units)
     add_params(b, l, (size_t)units * l->in_c, (size_t)units);
 }
 
-/* The seed's Keras LeNet-5: 'same' convolutions with tanh, average pooling. */
-static void build_lenet5(builder *b, int nclasses)
+/* Name a spec item in a message: "layer 3 (dense 84, at 1:40)". */
+static const char *where(const ln_spec_item *it, int i, char *buf, size_t cap)
 {
-    resize(b, 28, 28);
-    conv(b, 6, 5, 1);
-    simple(b, LN_L_TANH);
-    simple(b, LN_L_AVGPOOL);
-    conv(b, 16, 5, 1);
-    simple(b, LN_L_TANH);
-    simple(b, LN_L_AVGPOOL);
-    conv(b, 120, 5, 1);
-    simple(b, LN_L_TANH);
-    simple(b, LN_L_FLATTEN);
-    dense(b, 84);
-    simple(b, LN_L_TANH);
-    dense(b, nclasses);
-    simple(b, LN_L_SOFTMAX_XENT);
+    ln_spec one = {.n = 1, .items = {*it}};
+    char txt[64];
+    ln_spec_format(&one, txt, sizeof txt);
+    snprintf(buf, cap, "layer %d (%s, at %d:%d)", i + 1, txt, it->line, it->col);
+    return buf;
 }
 
-static const char *const models[] = {"lenet5", NULL};
+/* Build the layers of a parsed spec, checking each shape as it goes. */
+static void build_spec(builder *b, const ln_spec *s, int nclasses)
+{
+    char w[128];
+    for (int i = 0; i < s->n && b->st == LN_OK; i++) {
+        const ln_spec_item *it = &s->items[i];
+        switch (it->op) {
+        case LN_SPEC_RESIZE: resize(b, it->a, it->b); break;
+        case LN_SPEC_CONV:
+            if (!it->same && (it->b > b->h || it->b > b->w)) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: a %dx%d kernel on a %dx%d input ('valid' needs it to fit)",
+                                b->net->model, where(it, i, w, sizeof w), it->b, it->b, b->h, b->w);
+                return;
+            }
+            conv(b, it->a, it->b, it->same);
+            break;
+        case LN_SPEC_AVGPOOL:
+        case LN_SPEC_MAXPOOL:
+            if (b->h < 2 || b->w < 2) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: pooling a %dx%d input", b->net->model,
+                                where(it, i, w, sizeof w), b->h, b->w);
+                return;
+            }
+            simple(b, it->op == LN_SPEC_AVGPOOL ? LN_L_AVGPOOL : LN_L_MAXPOOL);
+            break;
+        case LN_SPEC_TANH: simple(b, LN_L_TANH); break;
+        case LN_SPEC_RELU: simple(b, LN_L_RELU); break;
+        case LN_SPEC_FLATTEN: simple(b, LN_L_FLATTEN); break;
+        case LN_SPEC_DENSE:
+            if (b->h != 1 || b->w != 1) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s needs a flattened input, got %dx%dx%d (add 'flatten' before it)",
+                                b->net->model, where(it, i, w, sizeof w), b->c, b->h, b->w);
+                return;
+            }
+            dense(b, it->a == LN_SPEC_CLASSES ? nclasses : it->a);
+            break;
+        case LN_SPEC_SOFTMAX:
+            if (i != s->n - 1) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: softmax must be the last layer", b->net->model,
+                                where(it, i, w, sizeof w));
+                return;
+            }
+            if (b->h != 1 || b->w != 1 || b->c != nclasses) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: gets %dx%dx%d values for %d classes (end with 'dense classes')",
+                                b->net->model, where(it, i, w, sizeof w), b->c, b->h, b->w, nclasses);
+                return;
+            }
+            simple(b, LN_L_SOFTMAX_XENT);
+            break;
+        }
+    }
+    if (b->st == LN_OK && (!b->net->nlayers || b->net->layers[b->net->nlayers - 1].kind != LN_L_SOFTMAX_XENT))
+        b->st = ln_fail(LN_ERR_ARG, "model %s: the last layer must be softmax (the loss)", b->net->model);
+}
 
-const char *const *ln_net_models(void) { return models; }
+const char *const *ln_net_models(void)
+{
+    static const char *names[8];
+    for (int i = 0; i < 7 && ln_spec_builtin_name(i); i++) names[i] = ln_spec_builtin_name(i);
+    return names;
+}
 
 ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net)
 {
     memset(net, 0, sizeof *net);
+    char name[32], err[256];
+    char *text;
+    ln_status st = ln_spec_resolve(model, name, sizeof name, &text);
+    if (st != LN_OK) return st;
+    ln_spec spec;
+    st = ln_spec_parse(text, &spec, err, sizeof err);
+    free(text);
+    if (st != LN_OK) return ln_fail(LN_ERR_ARG, "--model: %s", err);
+    snprintf(net->model, sizeof net->model, "%s", name);
     if (c <= 0 || h <= 0 || w <= 0 || c > 4 || h > 4096 || w > 4096)
-        return ln_fail(LN_ERR_ARG, "model %s: unsupported input shape %dx%dx%d", model, c, h, w);
+        return ln_fail(LN_ERR_ARG, "model %s: unsupported input shape %dx%dx%d", name, c, h, w);
     if (nclasses < 2 || nclasses > 256)
-        return ln_fail(LN_ERR_ARG, "model %s: unsupported number of classes %d", model, nclasses);
-    if (strcmp(model, "lenet5") != 0)
-        return ln_fail(LN_ERR_ARG, "--model: unknown model '%s' (built-in: lenet5)", model);
-    snprintf(net->model, sizeof net->model, "%s", model);
+        return ln_fail(LN_ERR_ARG, "model %s: unsupported number of classes %d", name, nclasses);
+    ln_spec_format(&spec, net->spec, sizeof net->spec);
     net->in_c = c, net->in_h = h, net->in_w = w, net->nclasses = nclasses;
     builder b = {.net = net, .c = c, .h = h, .w = w};
-    build_lenet5(&b, nclasses);
+    build_spec(&b, &spec, nclasses);
     if (b.st != LN_OK) return b.st;
     size_t bytes = (net->nparams * sizeof(float) + 63) / 64 * 64;
     net->params = aligned_alloc(64, bytes ? bytes : 64);
-    if (!net->params) return ln_fail(LN_ERR_NOMEM, "model %s: cannot allocate %zu parameters", model, net->nparams);
+    if (!net->params) return ln_fail(LN_ERR_NOMEM, "model %s: cannot allocate %zu parameters", name, net->nparams);
     memset(net->params, 0, bytes);
     return LN_OK;
 }

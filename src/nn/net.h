@@ -35,7 +35,8 @@ typedef struct ln_layer {
 } ln_layer;
 
 typedef struct ln_net {
-    char model[32];    /* built-in model name */
+    char model[32];    /* built-in model name, or "custom" */
+    char spec[2048];   /* the layers, in the spec language's canonical form */
     int in_c, in_h, in_w, nclasses;
     int nlayers;
     ln_layer layers[LN_MAX_LAYERS];
@@ -47,8 +48,10 @@ typedef struct ln_net {
 static inline size_t ln_layer_out_len(const ln_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
 static inline size_t ln_layer_in_len(const ln_layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
 
-/* Build a built-in model ("lenet5") for inputs of c x h x w and nclasses.
- * Parameters are allocated and zeroed; call ln_net_init to initialise. */
+/* Build a model for inputs of c x h x w and nclasses: `model` is a
+ * built-in name ("lenet5", "lenet5-relu"), a spec file or spec text (the
+ * language of docs/MODELS.md). Parameters are allocated and zeroed; call
+ * ln_net_init to initialise. */
 ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net);
 void ln_net_free(ln_net *net);
 /* Give the network a copy of the classes' names (NULL clears them). */

@@ -1,0 +1,132 @@
+/* The model description language: parse errors point at the token, shape
+ * errors name the layer, built-ins expand to what they should (Keras's
+ * parameter counts), the canonical form round-trips, and a hand-typed spec
+ * trains and reloads from its model file without --model. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/net.h"
+#include "nn/spec.h"
+#include "support.h"
+
+static void parse_fails(const char *text, const char *want)
+{
+    ln_spec s;
+    char err[256] = "";
+    cr_assert_neq(ln_spec_parse(text, &s, err, sizeof err), LN_OK, "'%s' parsed", text);
+    cr_assert(strstr(err, want), "'%s': error '%s' lacks '%s'", text, err, want);
+}
+
+Test(spec, parse_errors_point_at_the_token)
+{
+    parse_fails("conv 6 5x5 same; tahn", "unknown layer 'tahn' at 1:18");
+    parse_fails("conv 6 5x5\nrelu\nmaxpool 3", "maxpool at 3:1: only 2");
+    parse_fails("conv six 5x5", "'conv' at 1:6 needs a positive number, got 'six'");
+    parse_fails("conv 6 5y5", "expected 'x' and a number after 5 at 1:9");
+    parse_fails("conv 6 5x3", "square kernels");
+    parse_fails("dense 84 tanh", "unexpected 'tanh' at 1:10");
+    parse_fails("dense", "needs a positive number, got 'end of layer'");
+    parse_fails("resize 28", "expected 'x' and a number after 28");
+    parse_fails("conv 6 5x5 @", "unexpected character '@' at 1:12");
+    parse_fails("  # only a comment\n\n", "no layers");
+    parse_fails("dense 0", "positive number");
+}
+
+Test(spec, comments_blank_lines_and_round_trip)
+{
+    const char *text = "# a small net\nconv 6 5x5 valid   # no padding\n\n tanh ;avgpool 2\nflatten; dense classes\nsoftmax\n";
+    ln_spec s, t;
+    char err[256], a[512], b[512];
+    cr_assert_eq(ln_spec_parse(text, &s, err, sizeof err), LN_OK, "%s", err);
+    cr_assert_eq(s.n, 6);
+    cr_assert(s.items[0].op == LN_SPEC_CONV && s.items[0].a == 6 && s.items[0].b == 5 && !s.items[0].same);
+    cr_assert(s.items[4].op == LN_SPEC_DENSE && s.items[4].a == LN_SPEC_CLASSES);
+    cr_assert(s.items[2].line == 4 && s.items[2].col == 8, "avgpool at %d:%d", s.items[2].line, s.items[2].col);
+    ln_spec_format(&s, a, sizeof a);
+    cr_assert_str_eq(a, "conv 6 5x5 valid; tanh; avgpool 2; flatten; dense classes; softmax");
+    cr_assert_eq(ln_spec_parse(a, &t, err, sizeof err), LN_OK);
+    ln_spec_format(&t, b, sizeof b);
+    cr_assert_str_eq(a, b);
+}
+
+static void build_fails(const char *text, int classes, const char *want)
+{
+    ln_net net;
+    cr_assert_neq(ln_net_build(text, 1, 28, 28, classes, &net), LN_OK, "'%s' built", text);
+    cr_assert(strstr(ln_last_error(), want), "'%s': error '%s' lacks '%s'", text, ln_last_error(), want);
+}
+
+Test(spec, shape_errors_name_the_layer)
+{
+    build_fails("conv 6 5x5; dense 10; softmax", 10, "layer 2 (dense 10, at 1:13) needs a flattened input, got 6x28x28");
+    build_fails("conv 6 5x5; flatten; dense 12; softmax", 10, "layer 4 (softmax, at 1:32): gets 12x1x1 values for 10 classes");
+    build_fails("conv 6 5x5; flatten; dense 10", 10, "the last layer must be softmax");
+    build_fails("flatten; dense 10; softmax; relu", 10, "layer 3 (softmax, at 1:20): softmax must be the last layer");
+    build_fails("conv 6 29x29 valid; flatten; dense classes; softmax", 10, "square kernels"); /* parse: 15 max */
+    build_fails("conv 6 9x9 valid; conv 6 9x9 valid; conv 6 9x9 valid; conv 6 9x9 valid; flatten; dense classes; softmax",
+                10, "layer 4 (conv 6 9x9 valid, at 1:55): a 9x9 kernel on a 4x4 input");
+    build_fails("conv 6 4x4 same; flatten; dense classes; softmax", 10, "'same' padding needs an odd kernel size");
+    build_fails("resize 1x1; maxpool 2; flatten; dense classes; softmax", 10, "layer 2 (maxpool 2, at 1:13): pooling a 1x1 input");
+}
+
+static size_t params_of(const char *model, int c)
+{
+    ln_net net;
+    cr_assert_eq(ln_net_build(model, c, 28, 28, 10, &net), LN_OK, "%s: %s", model, ln_last_error());
+    size_t n = net.nparams;
+    ln_net_free(&net);
+    return n;
+}
+
+Test(spec, builtins_match_keras_counts)
+{
+    /* Keras's model.summary() of the seed: 156 + 2,416 + 48,120 + 494,004 + 850 */
+    cr_assert_eq(params_of("lenet5", 1), 545546);
+    cr_assert_eq(params_of("lenet5", 3), 545846);
+    cr_assert_eq(params_of("lenet5-relu", 1), 545546);
+    ln_net net;
+    cr_assert_eq(ln_net_build("lenet5-relu", 1, 28, 28, 10, &net), LN_OK);
+    int relu = 0, maxpool = 0;
+    for (int i = 0; i < net.nlayers; i++) relu += net.layers[i].kind == LN_L_RELU, maxpool += net.layers[i].kind == LN_L_MAXPOOL;
+    cr_assert(relu == 4 && maxpool == 2, "%d relu, %d maxpool", relu, maxpool);
+    ln_net_free(&net);
+    /* a built-in is its spec: the same layers typed by hand */
+    cr_assert_eq(ln_net_build(ln_spec_builtin("lenet5"), 1, 28, 28, 10, &net), LN_OK);
+    cr_assert_str_eq(net.model, "custom");
+    cr_assert_eq(net.nparams, 545546);
+    ln_net_free(&net);
+}
+
+Test(spec, spec_files_and_unknown_names)
+{
+    const char *path = tmp_path("net.spec");
+    const char *text = "# LeNet-ish\nconv 4 3x3 same\nrelu\nmaxpool 2\nflatten\ndense classes\nsoftmax\n";
+    cr_assert_eq(write_file(path, text, strlen(text)), 0);
+    cr_assert_eq(params_of(path, 1), 4 * 9 + 4 + (size_t)4 * 14 * 14 * 10 + 10);
+    ln_net net;
+    cr_assert_neq(ln_net_build("lenet7", 1, 28, 28, 10, &net), LN_OK);
+    cr_assert(strstr(ln_last_error(), "'lenet7' is neither a built-in model (lenet5, lenet5-relu)"), "%s", ln_last_error());
+}
+
+Test(spec, hand_typed_spec_trains_and_reloads, .timeout = 300)
+{
+    static char out[1 << 15];
+    const char *model = tmp_path("hand.safetensors");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "train --model 'conv 6 5x5 same; relu; maxpool 2; flatten; dense 32; tanh; dense classes; softmax' "
+             "--limit 3000 --epochs 2 --quiet --save %s", model);
+    cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "model custom"), "%s", out);
+    snprintf(cmd, sizeof cmd, "eval --load %s --json", model);
+    cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
+    const char *acc = strstr(out, "\"test_acc\":");
+    cr_assert_not_null(acc, "%s", out);
+    cr_assert_gt(atof(acc + 11), 0.70, "%s", out);
+    cr_assert_eq(run_cli("info --model 'conv 6 5x5; tahn'", out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "unknown layer 'tahn' at 1:13"), "%s", out);
+    cr_assert_eq(run_cli("info --model lenet5-relu", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "spec: resize 28x28; conv 6 5x5 same; relu; maxpool 2;"), "%s", out);
+}
