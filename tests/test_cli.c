@@ -288,8 +288,8 @@ Test(cli, schedule_bogus)
 
 Test(cli, model_nope)
 {
-    expect(2, "train --data " NO_DATA " --model nope", "--model", "unknown model 'nope'", NULL);
-    expect(2, "info --model nope", "--model", "unknown model 'nope'", NULL);
+    expect(2, "train --data " NO_DATA " --model nope", "--model", "'nope' is neither a built-in model", NULL);
+    expect(2, "info --model nope", "--model", "'nope' is neither a built-in model", NULL);
 }
 
 Test(cli, kernels_bogus)
