@@ -26,6 +26,10 @@ static const ln_kernels scalar_table = {
     .relu_bwd = ln_relu_bwd_scalar,
     .softmax_xent = ln_softmax_xent_scalar,
     .sgd = ln_sgd_scalar,
+    .stanh_fwd = ln_stanh_fwd_scalar,
+    .stanh_bwd = ln_stanh_bwd_scalar,
+    .sigmoid_fwd = ln_sigmoid_fwd_scalar,
+    .sigmoid_bwd = ln_sigmoid_bwd_scalar,
 };
 
 const ln_kernels *ln_kernels_scalar(void) { return &scalar_table; }

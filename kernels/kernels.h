@@ -60,6 +60,13 @@ typedef void (*ln_dense_bwd_weights_fn)(int n, int in, int out, const float *x, 
 typedef void (*ln_act_fwd_fn)(size_t len, const float *x, float *y);
 typedef void (*ln_act_bwd_fn)(size_t len, const float *xy, const float *dy, float *dx);
 
+/* The scaled tanh of LeCun et al. 1998: f(a) = A tanh(S a). Its backward
+ * is dx = dy * (A*S - (S/A) * (y*y)) in that order of operations. */
+#define LN_STANH_A 1.7159f
+#define LN_STANH_S (2.0f / 3.0f)
+#define LN_STANH_AS (LN_STANH_A * LN_STANH_S)
+#define LN_STANH_SA (LN_STANH_S / LN_STANH_A)
+
 /* Softmax + cross-entropy over n rows of `classes` logits.
  * probs: [n][classes]; dlogits = (probs - onehot(label)) * scale;
  * returns the summed (not averaged) loss of the n rows, in double. */
@@ -96,6 +103,10 @@ typedef struct ln_kernels {
     ln_act_bwd_fn tanh_bwd;
     ln_act_fwd_fn relu_fwd;
     ln_act_bwd_fn relu_bwd;
+    ln_act_fwd_fn stanh_fwd;   /* LeCun's squashing 1.7159 tanh(2x/3); bwd takes y */
+    ln_act_bwd_fn stanh_bwd;
+    ln_act_fwd_fn sigmoid_fwd; /* 1 / (1 + exp(-x)); bwd takes y */
+    ln_act_bwd_fn sigmoid_bwd;
     ln_softmax_xent_fn softmax_xent;
     ln_sgd_fn sgd;
 } ln_kernels;

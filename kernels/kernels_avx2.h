@@ -28,5 +28,9 @@ void ln_relu_bwd_avx2(size_t len, const float *x, const float *dy, float *dx);
 double ln_softmax_xent_avx2(int n, int classes, const float *logits, const uint8_t *labels,
                             float scale, float *probs, float *dlogits);
 void ln_sgd_avx2(size_t len, float *w, float *v, const float *g, const ln_sgd *o);
+void ln_stanh_fwd_avx2(size_t len, const float *x, float *y);
+void ln_stanh_bwd_avx2(size_t len, const float *y, const float *dy, float *dx);
+void ln_sigmoid_fwd_avx2(size_t len, const float *x, float *y);
+void ln_sigmoid_bwd_avx2(size_t len, const float *y, const float *dy, float *dx);
 
 #endif

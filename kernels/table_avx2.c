@@ -27,4 +27,8 @@ void ln_kernels_fill_avx2(ln_kernels *t)
     t->relu_bwd = ln_relu_bwd_avx2;
     t->softmax_xent = ln_softmax_xent_avx2;
     t->sgd = ln_sgd_avx2;
+    t->stanh_fwd = ln_stanh_fwd_avx2;
+    t->stanh_bwd = ln_stanh_bwd_avx2;
+    t->sigmoid_fwd = ln_sigmoid_fwd_avx2;
+    t->sigmoid_bwd = ln_sigmoid_bwd_avx2;
 }

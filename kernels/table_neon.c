@@ -26,4 +26,8 @@ void ln_kernels_fill_neon(ln_kernels *t)
     t->relu_bwd = ln_relu_bwd_neon;
     t->softmax_xent = ln_softmax_xent_neon;
     t->sgd = ln_sgd_neon;
+    t->stanh_fwd = ln_stanh_fwd_neon;
+    t->stanh_bwd = ln_stanh_bwd_neon;
+    t->sigmoid_fwd = ln_sigmoid_fwd_neon;
+    t->sigmoid_bwd = ln_sigmoid_bwd_neon;
 }

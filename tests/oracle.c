@@ -202,6 +202,26 @@ void or_tanh_bwd(size_t len, const double *y, const double *dy, double *dx)
     for (size_t i = 0; i < len; i++) dx[i] = dy[i] * (1.0 - y[i] * y[i]);
 }
 
+void or_stanh_fwd(size_t len, const double *x, double *y)
+{
+    for (size_t i = 0; i < len; i++) y[i] = 1.7159 * tanh(x[i] * 2.0 / 3.0);
+}
+
+void or_stanh_bwd(size_t len, const double *y, const double *dy, double *dx)
+{
+    for (size_t i = 0; i < len; i++) dx[i] = dy[i] * (2.0 / 3.0) * 1.7159 * (1.0 - (y[i] / 1.7159) * (y[i] / 1.7159));
+}
+
+void or_sigmoid_fwd(size_t len, const double *x, double *y)
+{
+    for (size_t i = 0; i < len; i++) y[i] = 1.0 / (1.0 + exp(-x[i]));
+}
+
+void or_sigmoid_bwd(size_t len, const double *y, const double *dy, double *dx)
+{
+    for (size_t i = 0; i < len; i++) dx[i] = dy[i] * y[i] * (1.0 - y[i]);
+}
+
 void or_relu_fwd(size_t len, const double *x, double *y)
 {
     for (size_t i = 0; i < len; i++) y[i] = x[i] > 0.0 ? x[i] : 0.0;
@@ -259,6 +279,8 @@ static double run_layer(const ln_layer *l, const double *params, int n, const ui
     case LN_L_MAXPOOL: or_maxpool2_fwd(n * l->in_c, l->in_h, l->in_w, x, y); return 0.0;
     case LN_L_TANH: or_tanh_fwd(len, x, y); return 0.0;
     case LN_L_RELU: or_relu_fwd(len, x, y); return 0.0;
+    case LN_L_STANH: or_stanh_fwd(len, x, y); return 0.0;
+    case LN_L_SIGMOID: or_sigmoid_fwd(len, x, y); return 0.0;
     case LN_L_FLATTEN: memcpy(y, x, len * sizeof *y); return 0.0;
     case LN_L_DENSE: or_dense_fwd(n, l->in_c, l->out_c, x, w, b, y); return 0.0;
     case LN_L_SOFTMAX_XENT: return or_softmax_xent(n, l->out_c, x, labels, 1.0, y, NULL);

@@ -38,6 +38,10 @@ void or_dense_bwd_weights(int n, int in, int out, const double *x, const double 
 
 void or_tanh_fwd(size_t len, const double *x, double *y);
 void or_tanh_bwd(size_t len, const double *y, const double *dy, double *dx); /* y: tanh output */
+void or_stanh_fwd(size_t len, const double *x, double *y);  /* 1.7159 tanh(2x/3) */
+void or_stanh_bwd(size_t len, const double *y, const double *dy, double *dx);
+void or_sigmoid_fwd(size_t len, const double *x, double *y);
+void or_sigmoid_bwd(size_t len, const double *y, const double *dy, double *dx);
 void or_relu_fwd(size_t len, const double *x, double *y);
 void or_relu_bwd(size_t len, const double *x, const double *dy, double *dx); /* x: relu input */
 

@@ -257,7 +257,7 @@ typedef struct act_fd {
 static double act_loss(void *p)
 {
     act_fd *c = p;
-    (c->relu ? or_relu_fwd : or_tanh_fwd)(c->len, c->x, c->y);
+    (c->relu == 1 ? or_relu_fwd : c->relu == 2 ? or_stanh_fwd : c->relu == 3 ? or_sigmoid_fwd : or_tanh_fwd)(c->len, c->x, c->y);
     return dot(c->dy, c->y, c->len);
 }
 
@@ -271,16 +271,23 @@ static void grad_act(int relu, size_t len, uint64_t seed)
     for (size_t i = 0; i < len; i++) /* keep ReLU inputs off the kink */
         if (fabsf(x[i]) < 0.01f) x[i] = x[i] < 0.0f ? -0.01f : 0.01f;
     fill(&r, dy, len, -1.0f, 1.0f);
-    if (relu) {
+    if (relu == 1) {
         k->relu_fwd(len, x, y);
         k->relu_bwd(len, x, dy, dx);
+    } else if (relu == 2) {
+        k->stanh_fwd(len, x, y);
+        k->stanh_bwd(len, y, dy, dx);
+    } else if (relu == 3) {
+        k->sigmoid_fwd(len, x, y);
+        k->sigmoid_bwd(len, y, dy, dx);
     } else {
         k->tanh_fwd(len, x, y);
         k->tanh_bwd(len, y, dy, dx);
     }
     act_fd c = {len, relu, to_double(x, len), to_double(dy, len), dbuf(len)};
     char ctx[80];
-    snprintf(ctx, sizeof ctx, "%s len=%zu seed=%llu", relu ? "relu" : "tanh", len, (unsigned long long)seed);
+    static const char *const names[] = {"tanh", "relu", "stanh", "sigmoid"};
+    snprintf(ctx, sizeof ctx, "%s len=%zu seed=%llu", names[relu], len, (unsigned long long)seed);
     fd_check(ctx, "x", act_loss, &c, c.x, len, dx);
     free(x), free(dy), free(y), free(dx), free(c.x), free(c.dy), free(c.y);
 }
@@ -289,6 +296,8 @@ Test(grad, activations)
 {
     grad_act(0, 40, 401);
     grad_act(1, 40, 402);
+    grad_act(2, 40, 403);
+    grad_act(3, 40, 404);
 }
 
 /* ---- softmax + cross-entropy ---- */
@@ -336,11 +345,11 @@ typedef struct net_case {
     double *pd; /* the parameters in double, nudged one at a time */
 } net_case;
 
-static void net_case_make(net_case *c, uint64_t seed, int n)
+static void net_case_make(net_case *c, const char *model, uint64_t seed, int n)
 {
     const ln_kernels *k = ln_kernels_scalar();
     c->n = n, c->seed = seed;
-    cr_assert(ln_net_build("lenet5", 1, 28, 28, 10, &c->net) == LN_OK, "%s", ln_last_error());
+    cr_assert(ln_net_build(model, 1, 28, 28, 10, &c->net) == LN_OK, "%s", ln_last_error());
     ln_net_init(&c->net, seed);
     ln_rng r;
     ln_rng_seed(&r, seed ^ 0x5eed);
@@ -383,17 +392,17 @@ static void check_tensor(net_case *c, const char *name, size_t off, size_t len, 
         maxn = fmax(maxn, fabs(num));
         if (bad == len && !(fabs(a - num) <= NET_RTOL * fmax(fabs(num), 1e-2) + 1e-6)) bad = i - off, badn = num;
     }
-    cr_assert(bad == len, "lenet5 seed=%llu: d loss/d %s[%zu]: analytic %.9g, finite difference %.9g",
+    cr_assert(bad == len, "%s seed=%llu: d loss/d %s[%zu]: analytic %.9g, finite difference %.9g", c->net.model,
               (unsigned long long)c->seed, name, bad, bad < len ? c->grads[off + bad] : 0.0f, badn);
-    cr_assert(maxn > 1e-3, "lenet5 seed=%llu: d loss/d %s ~0 at every sampled entry (max %.3g)",
+    cr_assert(maxn > 1e-3, "%s seed=%llu: d loss/d %s ~0 at every sampled entry (max %.3g)", c->net.model,
               (unsigned long long)c->seed, name, maxn);
 }
 
-static void grad_network(uint64_t seed)
+static void grad_network(const char *model, int want_tensors, uint64_t seed)
 {
     const ln_kernels *k = ln_kernels_scalar();
     net_case c;
-    net_case_make(&c, seed, 3);
+    net_case_make(&c, model, seed, 3);
     double loss = ln_forward(&c.net, k, &c.ws, c.n, 1, 1.0f / (float)c.n) / c.n;
     ln_backward(&c.net, k, &c.ws, c.n, c.grads, NULL);
     double ref = or_net_loss(&c.net, c.pd, c.ws.x0, c.ws.labels, c.n);
@@ -413,12 +422,21 @@ static void grad_network(uint64_t seed)
         check_tensor(&c, name, l->b_off, l->b_len, &r);
         tensors += 2;
     }
-    cr_assert(tensors == 10, "lenet5 seed=%llu: %d parameter tensors, expected 10 (conv1..3, fc1, fc2)",
-              (unsigned long long)seed, tensors);
+    cr_assert(tensors == want_tensors, "%s seed=%llu: %d parameter tensors, expected %d", c.net.model,
+              (unsigned long long)seed, tensors, want_tensors);
     net_case_free(&c);
 }
 
-Test(grad, lenet5_network) { grad_network(7); }
+Test(grad, lenet5_network) { grad_network("lenet5", 10, 7); }
+
+/* Every other layer kind the spec language has, in one network: valid and
+ * same convolutions, LeCun's scaled tanh, sigmoid, max pooling, relu. */
+Test(grad, spec_network_all_layer_kinds)
+{
+    grad_network("conv 4 5x5 valid; stanh; avgpool 2; conv 6 3x3 same; sigmoid; maxpool 2; flatten; dense 20; "
+                 "relu; dense 16; stanh; dense classes; softmax",
+                 10, 11);
+}
 
 /* ln_backward accumulates: a second forward + backward adds the same
  * gradient again. */
@@ -427,7 +445,7 @@ Test(grad, lenet5_backward_accumulates)
     const ln_kernels *k = ln_kernels_scalar();
     const uint64_t seed = 8;
     net_case c;
-    net_case_make(&c, seed, 2);
+    net_case_make(&c, "lenet5", seed, 2);
     ln_forward(&c.net, k, &c.ws, c.n, 1, 0.5f);
     ln_backward(&c.net, k, &c.ws, c.n, c.grads, NULL);
     float *once = fbuf(c.net.nparams);

@@ -468,6 +468,47 @@ static void check_relu(const ln_kernels *k, size_t len, uint64_t seed)
     free(x), free(y), free(dy), free(dx), free(xd), free(yd), free(dyd), free(dxd);
 }
 
+/* stanh (LeCun's 1.7159 tanh(2x/3)) and sigmoid against the double oracle:
+ * forward within 4e-7 relative (tanhf/expf are within 2 ulp, then a product
+ * or a division), backward from the kernel's own forward output. */
+static void check_squash(const ln_kernels *k, int sigmoid, size_t len, uint64_t seed)
+{
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    float *x = gbuf(len), *y = gbuf(len), *dy = gbuf(len), *dx = gbuf(len);
+    fill(&r, x, len, -9.0f, 9.0f);
+    fill(&r, dy, len, -1.0f, 1.0f);
+    char ctx[120];
+    const char *name = sigmoid ? "sigmoid" : "stanh";
+    snprintf(ctx, sizeof ctx, "%s_fwd[%s] len=%zu seed=%llu", name, k->isa, len, (unsigned long long)seed);
+    poison(y, len);
+    (sigmoid ? k->sigmoid_fwd : k->stanh_fwd)(len, x, y);
+    double *xd = to_double(x, len), *yd = dbuf(len), *dyd = to_double(dy, len), *dxd = dbuf(len);
+    (sigmoid ? or_sigmoid_fwd : or_stanh_fwd)(len, xd, yd);
+    expect_close(ctx, "y", y, yd, len, 1e-9, 4e-7);
+    snprintf(ctx, sizeof ctx, "%s_bwd[%s] len=%zu seed=%llu", name, k->isa, len, (unsigned long long)seed);
+    double *yk = to_double(y, len);
+    (sigmoid ? or_sigmoid_bwd : or_stanh_bwd)(len, yk, dyd, dxd);
+    poison(dx, len);
+    (sigmoid ? k->sigmoid_bwd : k->stanh_bwd)(len, y, dy, dx);
+    expect_close(ctx, "dx", dx, dxd, len, 3e-7, 1e-6); /* A*S - (S/A) y^2 cancels near |y| = A */
+    (sigmoid ? k->sigmoid_bwd : k->stanh_bwd)(len, y, dy, dy); /* in place */
+    expect_close(ctx, "dx (in place)", dy, dxd, len, 3e-7, 1e-6);
+    free(x), free(y), free(dy), free(dx), free(xd), free(yd), free(dyd), free(dxd), free(yk);
+}
+
+Test(kernels, stanh_sigmoid_lengths)
+{
+    for (size_t i = 0; i < sizeof act_lens / sizeof act_lens[0]; i++) {
+        check_squash(ln_kernels_scalar(), 0, act_lens[i], 14000 + (uint64_t)i);
+        check_squash(ln_kernels_scalar(), 1, act_lens[i], 15000 + (uint64_t)i);
+    }
+    /* the fixed points the 1998 paper chose the constants for: f(1) = 1, f(-1) = -1 */
+    float one = 1.0f, y;
+    ln_kernels_scalar()->stanh_fwd(1, &one, &y);
+    cr_assert(fabsf(y - 1.0f) < 1e-4f, "stanh(1) = %.7g", (double)y);
+}
+
 Test(kernels, tanh_lengths)
 {
     for (size_t i = 0; i < sizeof act_lens / sizeof act_lens[0]; i++)

@@ -28,8 +28,9 @@
  *                             terms cancel (re-associating a sum of four)
  *   avgpool2_bwd, maxpool2_*  bit-exact (max pool ties: first maximum, row-major)
  *   relu_fwd, relu_bwd        exact (value equality: -0 == +0)
- *   tanh_fwd                  4 ULP, or 2^-30 absolute (near 0)
- *   tanh_bwd                  4 ULP + 2^-23 |dy| (scalar rounds y*y before
+ *   tanh_fwd, stanh_fwd       4 ULP, or 2^-30 absolute (near 0)
+ *   sigmoid_fwd               4 ULP, or 2^-126 absolute (underflow)
+ *   tanh/stanh/sigmoid_bwd    4 ULP + 2^-23 |dy| (scalar rounds y*y before
  *                             1 - y*y, an FMA does not); also in place
  *   softmax_xent              probs 1e-6 relative (+1e-30); dlogits
  *                             |scale| (1e-6 p + 2^-23) (p - 1 cancels for the
@@ -499,7 +500,8 @@ static void fill_tanh(ln_rng *r, float *x, size_t len)
     }
 }
 
-static void check_tanh(const ln_kernels *k, size_t len, uint64_t seed, verdict *v)
+/* tanh (kind 0), stanh (2) or sigmoid (3): the same checks. */
+static void check_squash(const ln_kernels *k, int kind, size_t len, uint64_t seed, verdict *v)
 {
     arena a = {.off = (int)(seed & 1)};
     ln_rng r;
@@ -511,27 +513,32 @@ static void check_tanh(const ln_kernels *k, size_t len, uint64_t seed, verdict *
     float *yref = out_buf(&a, len), *y = out_buf(&a, len), *dxref = out_buf(&a, len), *dx = out_buf(&a, len);
     double *tol = tol_buf(&a, len);
 
-    scalar()->tanh_fwd(len, x, yref);
+    static const char *const names[] = {"tanh", "relu", "stanh", "sigmoid"};
+    ln_act_fwd_fn f = kind == 0 ? k->tanh_fwd : kind == 2 ? k->stanh_fwd : k->sigmoid_fwd;
+    ln_act_fwd_fn fref = kind == 0 ? scalar()->tanh_fwd : kind == 2 ? scalar()->stanh_fwd : scalar()->sigmoid_fwd;
+    ln_act_bwd_fn g = kind == 0 ? k->tanh_bwd : kind == 2 ? k->stanh_bwd : k->sigmoid_bwd;
+    ln_act_bwd_fn gref = kind == 0 ? scalar()->tanh_bwd : kind == 2 ? scalar()->stanh_bwd : scalar()->sigmoid_bwd;
+    fref(len, x, yref);
     poison(y, len);
-    begin_case(v, "tanh_fwd[%s] len=%zu seed=%llu%s", k->isa, len, (unsigned long long)seed,
+    begin_case(v, "%s_fwd[%s] len=%zu seed=%llu%s", names[kind], k->isa, len, (unsigned long long)seed,
                a.off ? " (misaligned)" : "");
-    k->tanh_fwd(len, x, y);
-    for (size_t i = 0; i < len; i++) tol[i] = fmax(4.0 * ulp(yref[i]), 0x1p-30);
+    f(len, x, y);
+    for (size_t i = 0; i < len; i++) tol[i] = fmax(4.0 * ulp(yref[i]), kind == 3 ? 0x1p-126 : 0x1p-30);
     expect_within(v, "y", y, yref, tol, len, "4 ulp, or 2^-30");
     expect_unchanged(v, "x", x, x0, len);
 
     /* backward takes the scalar forward output, as a y in [-1, 1] */
-    scalar()->tanh_bwd(len, yref, dy, dxref);
+    gref(len, yref, dy, dxref);
     poison(dx, len);
-    begin_case(v, "tanh_bwd[%s] len=%zu seed=%llu%s", k->isa, len, (unsigned long long)seed,
+    begin_case(v, "%s_bwd[%s] len=%zu seed=%llu%s", names[kind], k->isa, len, (unsigned long long)seed,
                a.off ? " (misaligned)" : "");
-    k->tanh_bwd(len, yref, dy, dx);
+    g(len, yref, dy, dx);
     for (size_t i = 0; i < len; i++) tol[i] = 4.0 * ulp(dxref[i]) + 0x1p-23 * fabs((double)dy[i]);
     expect_within(v, "dx", dx, dxref, tol, len, "4 ulp + 2^-23 |dy|");
     expect_unchanged(v, "dy", dy, dy0, len);
     float *io = out_buf(&a, len);
     memcpy(io, dy, len * sizeof *io);
-    k->tanh_bwd(len, yref, io, io); /* in place, as ln_backward runs it */
+    g(len, yref, io, io); /* in place, as ln_backward runs it */
     expect_within(v, "dx (in place)", io, dxref, tol, len, "4 ulp + 2^-23 |dy|");
     arena_free(&a);
 }
@@ -578,8 +585,8 @@ static void act_all(const ln_kernels *k, int relu, int stride, verdict *v)
     int m = ts_act_lengths(lens, 80);
     cr_assert(m <= 80 && m >= 50, "%d lengths", m);
     for (int i = 0; i < m; i += stride) {
-        if (relu) check_relu(k, lens[i], 11000 + (uint64_t)i, v);
-        else check_tanh(k, lens[i], 10000 + (uint64_t)i, v);
+        if (relu == 1) check_relu(k, lens[i], 11000 + (uint64_t)i, v);
+        else check_squash(k, relu, lens[i], 10000 + 1000 * (uint64_t)relu + (uint64_t)i, v);
     }
 }
 
@@ -727,6 +734,8 @@ Test(parity, avgpool2) { each_simd_table(pool_family, 0); }
 Test(parity, maxpool2) { each_simd_table(pool_family, 1); }
 Test(parity, tanh) { each_simd_table(act_family, 0); }
 Test(parity, relu) { each_simd_table(act_family, 1); }
+Test(parity, stanh) { each_simd_table(act_family, 2); }
+Test(parity, sigmoid) { each_simd_table(act_family, 3); }
 Test(parity, softmax_xent) { each_simd_table(softmax_family, 0); }
 Test(parity, sgd) { each_simd_table(sgd_family, 0); }
 
@@ -915,8 +924,8 @@ Test(parity, harness_catches_bugs)
     static const struct { family_fn fn; int arg; } all[] = {
         {conv_family, CONV_FWD}, {conv_family, CONV_BWD_DATA}, {conv_family, CONV_BWD_WEIGHTS},
         {dense_family, DENSE_FWD}, {dense_family, DENSE_BWD_DATA}, {dense_family, DENSE_BWD_WEIGHTS},
-        {pool_family, 0}, {pool_family, 1}, {act_family, 0}, {act_family, 1}, {softmax_family, 0},
-        {sgd_family, 0},
+        {pool_family, 0}, {pool_family, 1}, {act_family, 0}, {act_family, 1}, {act_family, 2}, {act_family, 3},
+        {softmax_family, 0}, {sgd_family, 0},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         verdict v = {0};

@@ -134,6 +134,8 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
             break;
         case LN_SPEC_TANH: simple(b, LN_L_TANH); break;
         case LN_SPEC_RELU: simple(b, LN_L_RELU); break;
+        case LN_SPEC_STANH: simple(b, LN_L_STANH); break;
+        case LN_SPEC_SIGMOID: simple(b, LN_L_SIGMOID); break;
         case LN_SPEC_FLATTEN: simple(b, LN_L_FLATTEN); break;
         case LN_SPEC_DENSE:
             if (b->h != 1 || b->w != 1) {
@@ -251,7 +253,7 @@ double ln_layer_flops(const ln_layer *l)
     case LN_L_DENSE: return 2.0 * out * l->in_c;
     case LN_L_AVGPOOL: case LN_L_MAXPOOL: return 4.0 * out;
     case LN_L_RESIZE: return 8.0 * out;
-    case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: return out;
+    case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: case LN_L_STANH: case LN_L_SIGMOID: return out;
     case LN_L_FLATTEN: return 0.0;
     }
     return 0.0;
@@ -286,6 +288,7 @@ const char *ln_layer_kind_name(ln_layer_kind k)
         [LN_L_RESIZE] = "Resizing", [LN_L_CONV] = "Conv2D", [LN_L_AVGPOOL] = "AvgPool2D",
         [LN_L_MAXPOOL] = "MaxPool2D", [LN_L_TANH] = "Tanh", [LN_L_RELU] = "ReLU",
         [LN_L_FLATTEN] = "Flatten", [LN_L_DENSE] = "Dense", [LN_L_SOFTMAX_XENT] = "Softmax",
+        [LN_L_STANH] = "ScaledTanh", [LN_L_SIGMOID] = "Sigmoid",
     };
     return names[k];
 }

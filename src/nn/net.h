@@ -23,6 +23,8 @@ typedef enum ln_layer_kind {
     LN_L_FLATTEN, /* [c][h][w] -> [c*h*w]: no data movement in NCHW */
     LN_L_DENSE,
     LN_L_SOFTMAX_XENT, /* last layer: probabilities; loss in the engine */
+    LN_L_STANH,   /* LeCun's 1.7159 tanh(2a/3) */
+    LN_L_SIGMOID,
 } ln_layer_kind;
 
 typedef struct ln_layer {

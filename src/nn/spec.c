@@ -17,6 +17,7 @@ static const struct {
     {"resize", LN_SPEC_RESIZE, 2}, {"conv", LN_SPEC_CONV, 1},   {"avgpool", LN_SPEC_AVGPOOL, 1},
     {"maxpool", LN_SPEC_MAXPOOL, 1}, {"tanh", LN_SPEC_TANH, 0}, {"relu", LN_SPEC_RELU, 0},
     {"flatten", LN_SPEC_FLATTEN, 0}, {"dense", LN_SPEC_DENSE, 1}, {"softmax", LN_SPEC_SOFTMAX, 0},
+    {"stanh", LN_SPEC_STANH, 0},     {"sigmoid", LN_SPEC_SIGMOID, 0},
 };
 enum { NWORDS = sizeof WORDS / sizeof WORDS[0] };
 
