@@ -30,6 +30,8 @@ static const ln_kernels scalar_table = {
     .stanh_bwd = ln_stanh_bwd_scalar,
     .sigmoid_fwd = ln_sigmoid_fwd_scalar,
     .sigmoid_bwd = ln_sigmoid_bwd_scalar,
+    .chan_affine = ln_chan_affine_scalar,
+    .chan_affine_params = ln_chan_affine_params_scalar,
 };
 
 const ln_kernels *ln_kernels_scalar(void) { return &scalar_table; }

@@ -60,6 +60,15 @@ typedef void (*ln_dense_bwd_weights_fn)(int n, int in, int out, const float *x, 
 typedef void (*ln_act_fwd_fn)(size_t len, const float *x, float *y);
 typedef void (*ln_act_bwd_fn)(size_t len, const float *xy, const float *dy, float *dx);
 
+/* Per-channel affine over [n][c] planes of hw floats, the trainable part
+ * of LeCun's subsampling (a 2x2 sum times a coefficient plus a bias, per
+ * map): y = s[c] * (mult * x) + b[c] (b may be NULL: no bias);
+ * params: ds[c] += sum(dy * (mult * x)), db[c] += sum(dy) (accumulate). */
+typedef void (*ln_chan_affine_fn)(int n, int c, int hw, float mult, const float *x, const float *s,
+                                  const float *b, float *y);
+typedef void (*ln_chan_affine_params_fn)(int n, int c, int hw, float mult, const float *x, const float *dy,
+                                         float *ds, float *db);
+
 /* The scaled tanh of LeCun et al. 1998: f(a) = A tanh(S a). Its backward
  * is dx = dy * (A*S - (S/A) * (y*y)) in that order of operations. */
 #define LN_STANH_A 1.7159f
@@ -107,6 +116,8 @@ typedef struct ln_kernels {
     ln_act_bwd_fn stanh_bwd;
     ln_act_fwd_fn sigmoid_fwd; /* 1 / (1 + exp(-x)); bwd takes y */
     ln_act_bwd_fn sigmoid_bwd;
+    ln_chan_affine_fn chan_affine;
+    ln_chan_affine_params_fn chan_affine_params;
     ln_softmax_xent_fn softmax_xent;
     ln_sgd_fn sgd;
 } ln_kernels;

@@ -31,4 +31,6 @@ void ln_kernels_fill_avx2(ln_kernels *t)
     t->stanh_bwd = ln_stanh_bwd_avx2;
     t->sigmoid_fwd = ln_sigmoid_fwd_avx2;
     t->sigmoid_bwd = ln_sigmoid_bwd_avx2;
+    t->chan_affine = ln_chan_affine_avx2;
+    t->chan_affine_params = ln_chan_affine_params_avx2;
 }

@@ -30,4 +30,6 @@ void ln_kernels_fill_neon(ln_kernels *t)
     t->stanh_bwd = ln_stanh_bwd_neon;
     t->sigmoid_fwd = ln_sigmoid_fwd_neon;
     t->sigmoid_bwd = ln_sigmoid_bwd_neon;
+    t->chan_affine = ln_chan_affine_neon;
+    t->chan_affine_params = ln_chan_affine_params_neon;
 }

@@ -280,6 +280,16 @@ static double run_layer(const ln_layer *l, const double *params, int n, const ui
     case LN_L_TANH: or_tanh_fwd(len, x, y); return 0.0;
     case LN_L_RELU: or_relu_fwd(len, x, y); return 0.0;
     case LN_L_STANH: or_stanh_fwd(len, x, y); return 0.0;
+    case LN_L_SUBSAMPLE: /* coef * (2x2 sum) + bias */
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < l->out_c; c++)
+                for (int oy = 0; oy < l->out_h; oy++)
+                    for (int ox = 0; ox < l->out_w; ox++) {
+                        const double *xp = x + (((size_t)i * l->in_c + c) * l->in_h + 2 * oy) * l->in_w + 2 * ox;
+                        double s = xp[0] + xp[1] + xp[l->in_w] + xp[l->in_w + 1];
+                        y[(((size_t)i * l->out_c + c) * l->out_h + oy) * l->out_w + ox] = w[c] * s + b[c];
+                    }
+        return 0.0;
     case LN_L_SIGMOID: or_sigmoid_fwd(len, x, y); return 0.0;
     case LN_L_FLATTEN: memcpy(y, x, len * sizeof *y); return 0.0;
     case LN_L_DENSE: or_dense_fwd(n, l->in_c, l->out_c, x, w, b, y); return 0.0;

@@ -436,6 +436,10 @@ Test(grad, spec_network_all_layer_kinds)
     grad_network("conv 4 5x5 valid; stanh; avgpool 2; conv 6 3x3 same; sigmoid; maxpool 2; flatten; dense 20; "
                  "relu; dense 16; stanh; dense classes; softmax",
                  10, 11);
+    /* LeCun's trainable subsampling, its coefficient and bias per map */
+    grad_network("conv 4 5x5 valid; stanh; subsample 2; conv 6 5x5 valid; subsample 2; stanh; flatten; "
+                 "dense classes; softmax",
+                 10, 12);
 }
 
 /* ln_backward accumulates: a second forward + backward adds the same

@@ -39,6 +39,8 @@
  *   sgd                       w and v within 2 ULP (bit-exact on x86-64; a
  *                             compiler may fuse the scalar loop's multiply-adds
  *                             elsewhere), for plain, momentum, Nesterov, decay
+ *   chan_affine               bit-exact; its parameter gradients 1e-6 of
+ *                             sum |terms| (float lanes, then double)
  *   lenet5, 200 steps         loss within 1e-3 relative at every step
  * Every failure names the kernel, the ISA, the shape and the seed. */
 #include <criterion/criterion.h>
@@ -697,6 +699,62 @@ static void sgd_family(const ln_kernels *k, int arg, int stride, verdict *v)
         for (int j = 0; j < 4; j++) check_sgd(k, lens[i], &opts[j], 13000 + 4 * (uint64_t)i + (uint64_t)j, v);
 }
 
+/* ---- per-channel affine (trainable subsampling) ---- */
+
+static void check_chan_affine(const ln_kernels *k, int n, int c, int hw, uint64_t seed, verdict *v)
+{
+    arena a = {.off = (int)(seed & 1)};
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    size_t len = (size_t)n * c * hw;
+    float *x = in_buf(&a, len), *dy = in_buf(&a, len), *s = in_buf(&a, (size_t)c), *b = in_buf(&a, (size_t)c);
+    fill(&r, x, len, -2.0f, 2.0f);
+    fill(&r, dy, len, -1.0f, 1.0f);
+    fill(&r, s, (size_t)c, -0.6f, 0.6f);
+    fill(&r, b, (size_t)c, -0.5f, 0.5f);
+    float *x0 = copy_of(&a, x, len);
+    float *yref = out_buf(&a, len), *y = out_buf(&a, len);
+    scalar()->chan_affine(n, c, hw, 4.0f, x, s, seed & 2 ? NULL : b, yref);
+    poison(y, len);
+    begin_case(v, "chan_affine[%s] n=%d c=%d hw=%d seed=%llu%s", k->isa, n, c, hw, (unsigned long long)seed,
+               a.off ? " (misaligned)" : "");
+    k->chan_affine(n, c, hw, 4.0f, x, s, seed & 2 ? NULL : b, y);
+    expect_bits(v, "y", y, yref, len);
+    expect_unchanged(v, "x", x, x0, len);
+    /* parameter gradients accumulate onto known values; float lanes then a
+     * double sum against the scalar's double sum: 1e-6 of sum |terms| */
+    float *dsr = out_buf(&a, (size_t)c), *dbr = out_buf(&a, (size_t)c), *ds = out_buf(&a, (size_t)c),
+          *db = out_buf(&a, (size_t)c);
+    double *ts = tol_buf(&a, (size_t)c), *tb = tol_buf(&a, (size_t)c);
+    for (int ch = 0; ch < c; ch++) {
+        dsr[ch] = ds[ch] = 0.25f * (float)ch, dbr[ch] = db[ch] = -0.5f;
+        double as = 0.0, ab = 0.0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                size_t o = ((size_t)i * c + ch) * hw + j;
+                as += fabs(4.0 * dy[o] * x[o]), ab += fabs(dy[o]);
+            }
+        ts[ch] = 1e-6 * (as + 0.25 * ch) + 4.0 * ulp(dsr[ch]) + 1e-9;
+        tb[ch] = 1e-6 * (ab + 0.5) + 1e-9;
+    }
+    scalar()->chan_affine_params(n, c, hw, 4.0f, x, dy, dsr, dbr);
+    begin_case(v, "chan_affine_params[%s] n=%d c=%d hw=%d seed=%llu%s", k->isa, n, c, hw, (unsigned long long)seed,
+               a.off ? " (misaligned)" : "");
+    k->chan_affine_params(n, c, hw, 4.0f, x, dy, ds, db);
+    expect_within(v, "ds", ds, dsr, ts, (size_t)c, "1e-6 sum|terms|");
+    expect_within(v, "db", db, dbr, tb, (size_t)c, "1e-6 sum|terms|");
+    arena_free(&a);
+}
+
+static void chan_affine_family(const ln_kernels *k, int arg, int stride, verdict *v)
+{
+    (void)arg;
+    static const int shapes[][3] = {{1, 1, 1}, {1, 6, 196}, {3, 16, 25}, {2, 6, 144}, {5, 3, 7}, {4, 16, 9},
+                                    {1, 2, 8},  {2, 1, 17},  {8, 6, 16}, {3, 5, 33}};
+    for (int i = 0; i < 10; i += stride)
+        check_chan_affine(k, shapes[i][0], shapes[i][1], shapes[i][2], 16000 + (uint64_t)i, v);
+}
+
 /* ---- one test per kernel family, over every SIMD table ---- */
 
 typedef void (*family_fn)(const ln_kernels *k, int arg, int stride, verdict *v);
@@ -738,6 +796,7 @@ Test(parity, stanh) { each_simd_table(act_family, 2); }
 Test(parity, sigmoid) { each_simd_table(act_family, 3); }
 Test(parity, softmax_xent) { each_simd_table(softmax_family, 0); }
 Test(parity, sgd) { each_simd_table(sgd_family, 0); }
+Test(parity, chan_affine) { each_simd_table(chan_affine_family, 0); }
 
 /* The SIMD table must be there wherever the build and the CPU allow it: an
  * x86-64 build run on a CPU with AVX2+FMA (and OS-saved YMM state) must
@@ -925,7 +984,7 @@ Test(parity, harness_catches_bugs)
         {conv_family, CONV_FWD}, {conv_family, CONV_BWD_DATA}, {conv_family, CONV_BWD_WEIGHTS},
         {dense_family, DENSE_FWD}, {dense_family, DENSE_BWD_DATA}, {dense_family, DENSE_BWD_WEIGHTS},
         {pool_family, 0}, {pool_family, 1}, {act_family, 0}, {act_family, 1}, {act_family, 2}, {act_family, 3},
-        {softmax_family, 0}, {sgd_family, 0},
+        {softmax_family, 0}, {sgd_family, 0}, {chan_affine_family, 0},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         verdict v = {0};

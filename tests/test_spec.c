@@ -99,6 +99,18 @@ Test(spec, builtins_match_keras_counts)
     ln_net_free(&net);
 }
 
+Test(spec, subsampling_counts_as_in_the_paper)
+{
+    /* LeCun et al. 1998: S2 has 12 trainable parameters, S4 32 */
+    ln_net net;
+    cr_assert_eq(ln_net_build("conv 6 5x5 valid; stanh; subsample 2; conv 16 5x5 valid; stanh; subsample 2; flatten; "
+                              "dense classes; softmax", 1, 32, 32, 10, &net), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(net.layers[2].w_len + net.layers[2].b_len, 12);
+    cr_assert_eq(net.layers[5].w_len + net.layers[5].b_len, 32);
+    cr_assert(net.layers[5].out_h == 5 && net.layers[5].out_w == 5);
+    ln_net_free(&net);
+}
+
 Test(spec, spec_files_and_unknown_names)
 {
     const char *path = tmp_path("net.spec");

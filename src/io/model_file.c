@@ -12,6 +12,7 @@ static int weight_shape(const ln_layer *l, int64_t *shape)
 {
     shape[0] = l->out_c;
     shape[1] = l->in_c;
+    if (l->kind == LN_L_SUBSAMPLE) return 1; /* one coefficient per map */
     if (l->kind != LN_L_CONV) return 2;
     shape[2] = shape[3] = l->k;
     return 4;

@@ -12,7 +12,7 @@
 typedef struct builder {
     ln_net *net;
     int c, h, w;     /* current activation shape */
-    int nconv, ndense;
+    int nconv, ndense, nsub;
     ln_status st;
 } builder;
 
@@ -135,6 +135,19 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
         case LN_SPEC_TANH: simple(b, LN_L_TANH); break;
         case LN_SPEC_RELU: simple(b, LN_L_RELU); break;
         case LN_SPEC_STANH: simple(b, LN_L_STANH); break;
+        case LN_SPEC_SUBSAMPLE: {
+            if (b->h < 2 || b->w < 2) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: subsampling a %dx%d input", b->net->model,
+                                where(it, i, w, sizeof w), b->h, b->w);
+                return;
+            }
+            ln_layer *l = push(b, LN_L_SUBSAMPLE);
+            if (!l) return;
+            snprintf(l->name, sizeof l->name, "sub%d", ++b->nsub);
+            set_out(b, l, b->c, b->h / 2, b->w / 2);
+            add_params(b, l, (size_t)b->c, (size_t)b->c);
+            break;
+        }
         case LN_SPEC_SIGMOID: simple(b, LN_L_SIGMOID); break;
         case LN_SPEC_FLATTEN: simple(b, LN_L_FLATTEN); break;
         case LN_SPEC_DENSE:
@@ -239,6 +252,7 @@ void ln_net_init(ln_net *net, uint64_t seed)
         int ksz = l->kind == LN_L_CONV ? l->k * l->k : 1;
         double fan_in = (double)l->in_c * ksz, fan_out = (double)l->out_c * ksz;
         float limit = (float)sqrt(6.0 / (fan_in + fan_out));
+        if (l->kind == LN_L_SUBSAMPLE) limit = 2.4f / 4.0f; /* LeCun 1998: +-2.4 / fan-in (a 2x2 window) */
         float *w = net->params + l->w_off;
         for (size_t j = 0; j < l->w_len; j++) w[j] = (2.0f * ln_rng_uniform(&r) - 1.0f) * limit;
         memset(net->params + l->b_off, 0, l->b_len * sizeof(float));
@@ -252,6 +266,7 @@ double ln_layer_flops(const ln_layer *l)
     case LN_L_CONV: return 2.0 * out * l->in_c * l->k * l->k;
     case LN_L_DENSE: return 2.0 * out * l->in_c;
     case LN_L_AVGPOOL: case LN_L_MAXPOOL: return 4.0 * out;
+    case LN_L_SUBSAMPLE: return 6.0 * out;
     case LN_L_RESIZE: return 8.0 * out;
     case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: case LN_L_STANH: case LN_L_SIGMOID: return out;
     case LN_L_FLATTEN: return 0.0;
@@ -288,7 +303,7 @@ const char *ln_layer_kind_name(ln_layer_kind k)
         [LN_L_RESIZE] = "Resizing", [LN_L_CONV] = "Conv2D", [LN_L_AVGPOOL] = "AvgPool2D",
         [LN_L_MAXPOOL] = "MaxPool2D", [LN_L_TANH] = "Tanh", [LN_L_RELU] = "ReLU",
         [LN_L_FLATTEN] = "Flatten", [LN_L_DENSE] = "Dense", [LN_L_SOFTMAX_XENT] = "Softmax",
-        [LN_L_STANH] = "ScaledTanh", [LN_L_SIGMOID] = "Sigmoid",
+        [LN_L_STANH] = "ScaledTanh", [LN_L_SIGMOID] = "Sigmoid", [LN_L_SUBSAMPLE] = "Subsample",
     };
     return names[k];
 }

@@ -25,6 +25,7 @@ typedef enum ln_layer_kind {
     LN_L_SOFTMAX_XENT, /* last layer: probabilities; loss in the engine */
     LN_L_STANH,   /* LeCun's 1.7159 tanh(2a/3) */
     LN_L_SIGMOID,
+    LN_L_SUBSAMPLE, /* LeCun's: 2x2 sum times a trainable coefficient plus a bias, per map */
 } ln_layer_kind;
 
 typedef struct ln_layer {

@@ -120,6 +120,12 @@ double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int 
             k->maxpool2_fwd(&s, x, y);
             break;
         }
+        case LN_L_SUBSAMPLE: { /* coef * (4 * mean) + bias: 4 * mean is the sum, exactly */
+            ln_pool_shape s = pool_shape(l, n);
+            k->avgpool2_fwd(&s, x, y);
+            k->chan_affine(n, l->out_c, l->out_h * l->out_w, 4.0f, y, p + l->w_off, p + l->b_off, y);
+            break;
+        }
         case LN_L_TANH: k->tanh_fwd(len, x, y); break;
         case LN_L_RELU: k->relu_fwd(len, x, y); break;
         case LN_L_STANH: k->stanh_fwd(len, x, y); break;
@@ -191,6 +197,22 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
         case LN_L_MAXPOOL: {
             ln_pool_shape s = pool_shape(l, n);
             k->maxpool2_bwd(&s, x, y, d, dx);
+            break;
+        }
+        case LN_L_SUBSAMPLE: {
+            /* y's content is spent (any in-place activation above already
+             * ran backward): recompute the window means there, take the
+             * coefficient and bias gradients, then send coef * dy back to
+             * the four inputs of each window (avgpool's backward of 4 coef dy) */
+            ln_pool_shape s = pool_shape(l, n);
+            int c = l->out_c, hw = l->out_h * l->out_w;
+            float *t = (float *)y;
+            k->avgpool2_fwd(&s, x, t);
+            k->chan_affine_params(n, c, hw, 4.0f, t, d, grads + l->w_off, grads + l->b_off);
+            if (need_dx) {
+                k->chan_affine(n, c, hw, 4.0f, d, p + l->w_off, NULL, t);
+                k->avgpool2_bwd(&s, x, t, t, dx);
+            }
             break;
         }
         case LN_L_TANH: k->tanh_bwd(len, y, d, d); dx = d; break;

@@ -17,7 +17,7 @@ static const struct {
     {"resize", LN_SPEC_RESIZE, 2}, {"conv", LN_SPEC_CONV, 1},   {"avgpool", LN_SPEC_AVGPOOL, 1},
     {"maxpool", LN_SPEC_MAXPOOL, 1}, {"tanh", LN_SPEC_TANH, 0}, {"relu", LN_SPEC_RELU, 0},
     {"flatten", LN_SPEC_FLATTEN, 0}, {"dense", LN_SPEC_DENSE, 1}, {"softmax", LN_SPEC_SOFTMAX, 0},
-    {"stanh", LN_SPEC_STANH, 0},     {"sigmoid", LN_SPEC_SIGMOID, 0},
+    {"stanh", LN_SPEC_STANH, 0},     {"sigmoid", LN_SPEC_SIGMOID, 0}, {"subsample", LN_SPEC_SUBSAMPLE, 1},
 };
 enum { NWORDS = sizeof WORDS / sizeof WORDS[0] };
 
@@ -158,7 +158,7 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
             if (!a.sep && (!strcmp(a.text, "same") || !strcmp(a.text, "valid"))) it->same = !strcmp(a.text, "same");
             else x = save;
         }
-        if ((it->op == LN_SPEC_AVGPOOL || it->op == LN_SPEC_MAXPOOL) && it->a != 2) {
+        if ((it->op == LN_SPEC_AVGPOOL || it->op == LN_SPEC_MAXPOOL || it->op == LN_SPEC_SUBSAMPLE) && it->a != 2) {
             snprintf(err, cap, "%s at %d:%d: only 2 (2x2, stride 2) is supported, got %d", WORDS[w].word, it->line, it->col, it->a);
             return LN_ERR_ARG;
         }
@@ -186,7 +186,7 @@ size_t ln_spec_format(const ln_spec *s, char *buf, size_t cap)
         switch (it->op) {
         case LN_SPEC_RESIZE: snprintf(one, sizeof one, "resize %dx%d", it->a, it->b); break;
         case LN_SPEC_CONV: snprintf(one, sizeof one, "conv %d %dx%d %s", it->a, it->b, it->b, it->same ? "same" : "valid"); break;
-        case LN_SPEC_AVGPOOL: case LN_SPEC_MAXPOOL: snprintf(one, sizeof one, "%s %d", ln_spec_op_word(it->op), it->a); break;
+        case LN_SPEC_AVGPOOL: case LN_SPEC_MAXPOOL: case LN_SPEC_SUBSAMPLE: snprintf(one, sizeof one, "%s %d", ln_spec_op_word(it->op), it->a); break;
         case LN_SPEC_DENSE:
             if (it->a == LN_SPEC_CLASSES) snprintf(one, sizeof one, "dense classes");
             else snprintf(one, sizeof one, "dense %d", it->a);
