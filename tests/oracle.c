@@ -294,6 +294,18 @@ static double run_layer(const ln_layer *l, const double *params, int n, const ui
     case LN_L_FLATTEN: memcpy(y, x, len * sizeof *y); return 0.0;
     case LN_L_DENSE: or_dense_fwd(n, l->in_c, l->out_c, x, w, b, y); return 0.0;
     case LN_L_SOFTMAX_XENT: return or_softmax_xent(n, l->out_c, x, labels, 1.0, y, NULL);
+    case LN_L_PAD: {
+        int p = l->pad, ow = l->out_w, oh = l->out_h;
+        memset(y, 0, len * sizeof *y);
+        for (int q = 0; q < n * l->in_c; q++)
+            for (int r = 0; r < l->in_h; r++)
+                for (int c = 0; c < l->in_w; c++)
+                    y[((size_t)q * oh + r + p) * ow + c + p] = x[((size_t)q * l->in_h + r) * l->in_w + c];
+        return 0.0;
+    }
+    case LN_L_NORMALIZE:
+        for (size_t j = 0; j < len; j++) y[j] = l->lo + ((double)l->hi - l->lo) * x[j];
+        return 0.0;
     case LN_L_RESIZE: break;
     }
     return NAN;

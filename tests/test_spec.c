@@ -3,6 +3,7 @@
  * parameter counts), the canonical form round-trips, and a hand-typed spec
  * trains and reloads from its model file without --model. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,50 @@ Test(spec, subsampling_counts_as_in_the_paper)
     cr_assert_eq(net.layers[5].w_len + net.layers[5].b_len, 32);
     cr_assert(net.layers[5].out_h == 5 && net.layers[5].out_w == 5);
     ln_net_free(&net);
+}
+
+/* The 1998 paper's network as far as the language has it (its RBF output
+ * is not in yet: a dense layer and softmax stand in), with the paper's
+ * per-layer parameter counts: C1 156, S2 12, C3 1,516, S4 32, C5 48,120,
+ * F6 10,164. */
+Test(spec, lecun98_layers_and_counts)
+{
+    ln_net net;
+    cr_assert_eq(ln_net_build("pad 2; normalize -0.1 1.175; conv 6 5x5 valid; stanh; subsample 2; stanh; "
+                              "conv 16 5x5 valid table lecun98; stanh; subsample 2; stanh; conv 120 5x5 valid; stanh; "
+                              "flatten; dense 84; stanh; dense classes; softmax",
+                              1, 28, 28, 10, &net),
+                 LN_OK, "%s", ln_last_error());
+    static const size_t want[] = {156, 12, 1516, 32, 48120, 10164};
+    int k = 0;
+    for (int i = 0; i < net.nlayers && k < 6; i++)
+        if (net.layers[i].w_len) {
+            cr_assert_eq(ln_layer_trainable(&net.layers[i]), want[k], "layer %s: %zu trainable, the paper has %zu",
+                         net.layers[i].name, ln_layer_trainable(&net.layers[i]), want[k]);
+            k++;
+        }
+    cr_assert(net.layers[0].out_h == 32 && net.layers[2].out_h == 28, "input 32x32, C1 28x28");
+    /* Table I: 60 connections; C3 map 15 reads all six, map 0 reads 0-2 */
+    int links = 0;
+    for (int o = 0; o < 16; o++)
+        for (int i = 0; i < 6; i++) links += ln_table_connected(LN_TABLE_LECUN98, o, i);
+    cr_assert_eq(links, 60);
+    cr_assert(ln_table_connected(LN_TABLE_LECUN98, 0, 2) && !ln_table_connected(LN_TABLE_LECUN98, 0, 3));
+    cr_assert(ln_table_connected(LN_TABLE_LECUN98, 12, 3) && !ln_table_connected(LN_TABLE_LECUN98, 12, 2));
+    ln_net_init(&net, 1);
+    const ln_layer *c3 = &net.layers[6];
+    cr_assert(c3->table && c3->out_c == 16);
+    for (int o = 0; o < 16; o++)
+        for (int i = 0; i < 6; i++) {
+            float m = 0.0f;
+            for (int t = 0; t < 25; t++) m = fmaxf(m, fabsf(net.params[c3->w_off + ((size_t)o * 6 + i) * 25 + t]));
+            cr_assert(ln_table_connected(1, o, i) ? m > 0.0f : m == 0.0f, "C3 %d<-%d: max |w| %g", o, i, (double)m);
+        }
+    ln_net_free(&net);
+    build_fails("conv 6 5x5; tanh; pad 2; flatten; dense classes; softmax", 10, "only before the first layer with parameters");
+    build_fails("conv 8 5x5 valid table lecun98; flatten; dense classes; softmax", 10, "connects 6 maps to 16, not 1 to 8");
+    parse_fails("conv 16 5x5 valid table lenet", "unknown connection table 'lenet'");
+    parse_fails("normalize -0.1", "needs two numbers");
 }
 
 Test(spec, spec_files_and_unknown_names)

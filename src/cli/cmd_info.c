@@ -35,9 +35,11 @@ static void print_text(const ln_net *net, const ln_kernels *k, int threads)
         double f = ln_layer_flops(l);
         flops += f;
         printf("  %-8s %-10s %-16s %12s %14s\n", l->name[0] ? l->name : "-", ln_layer_kind_name(l->kind), shp,
-               cli_grouped((long long)(l->w_len + l->b_len), pb, sizeof pb), cli_grouped((long long)f, fb, sizeof fb));
+               cli_grouped((long long)ln_layer_trainable(l), pb, sizeof pb), cli_grouped((long long)f, fb, sizeof fb));
     }
-    printf("total parameters: %s\n", cli_grouped((long long)net->nparams, g, sizeof g));
+    size_t trainable = 0;
+    for (int i = 0; i < net->nlayers; i++) trainable += ln_layer_trainable(&net->layers[i]);
+    printf("total parameters: %s\n", cli_grouped((long long)trainable, g, sizeof g));
     printf("forward FLOPs per image: %s (training step about 3x)\n", cli_grouped((long long)flops, g, sizeof g));
     printf("spec: %s\n", net->spec);
 }
@@ -53,7 +55,7 @@ static void print_json(const ln_net *net, const ln_kernels *k, int threads)
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
         printf("%s{\"name\":\"%s\",\"kind\":\"%s\",\"output\":[%d,%d,%d],\"params\":%zu,\"flops\":%.0f}", i ? "," : "",
-               l->name, ln_layer_kind_name(l->kind), l->out_c, l->out_h, l->out_w, l->w_len + l->b_len,
+               l->name, ln_layer_kind_name(l->kind), l->out_c, l->out_h, l->out_w, ln_layer_trainable(l),
                ln_layer_flops(l));
     }
     printf("]}\n");

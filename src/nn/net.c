@@ -114,14 +114,40 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
     for (int i = 0; i < s->n && b->st == LN_OK; i++) {
         const ln_spec_item *it = &s->items[i];
         switch (it->op) {
-        case LN_SPEC_RESIZE: resize(b, it->a, it->b); break;
+        case LN_SPEC_RESIZE:
+        case LN_SPEC_PAD:
+        case LN_SPEC_NORMALIZE: {
+            /* input layers have no backward pass: nothing with parameters may precede them */
+            for (int j = 0; j < b->net->nlayers; j++)
+                if (b->net->layers[j].w_len) {
+                    b->st = ln_fail(LN_ERR_ARG, "model %s: %s: only before the first layer with parameters",
+                                    b->net->model, where(it, i, w, sizeof w));
+                    return;
+                }
+            if (it->op == LN_SPEC_RESIZE) {
+                resize(b, it->a, it->b);
+            } else if (it->op == LN_SPEC_PAD) {
+                ln_layer *l = push(b, LN_L_PAD);
+                if (l) l->pad = it->a, set_out(b, l, b->c, b->h + 2 * it->a, b->w + 2 * it->a);
+            } else {
+                ln_layer *l = push(b, LN_L_NORMALIZE);
+                if (l) l->lo = it->lo, l->hi = it->hi;
+            }
+            break;
+        }
         case LN_SPEC_CONV:
             if (!it->same && (it->b > b->h || it->b > b->w)) {
                 b->st = ln_fail(LN_ERR_ARG, "model %s: %s: a %dx%d kernel on a %dx%d input ('valid' needs it to fit)",
                                 b->net->model, where(it, i, w, sizeof w), it->b, it->b, b->h, b->w);
                 return;
             }
+            if (it->table && (b->c != 6 || it->a != 16)) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: table lecun98 connects 6 maps to 16, not %d to %d",
+                                b->net->model, where(it, i, w, sizeof w), b->c, it->a);
+                return;
+            }
             conv(b, it->a, it->b, it->same);
+            if (b->st == LN_OK) b->net->layers[b->net->nlayers - 1].table = it->table;
             break;
         case LN_SPEC_AVGPOOL:
         case LN_SPEC_MAXPOOL:
@@ -255,6 +281,11 @@ void ln_net_init(ln_net *net, uint64_t seed)
         if (l->kind == LN_L_SUBSAMPLE) limit = 2.4f / 4.0f; /* LeCun 1998: +-2.4 / fan-in (a 2x2 window) */
         float *w = net->params + l->w_off;
         for (size_t j = 0; j < l->w_len; j++) w[j] = (2.0f * ln_rng_uniform(&r) - 1.0f) * limit;
+        if (l->kind == LN_L_CONV && l->table) /* missing connections stay zero for good */
+            for (int o = 0; o < l->out_c; o++)
+                for (int c = 0; c < l->in_c; c++)
+                    if (!ln_table_connected(l->table, o, c))
+                        memset(w + ((size_t)o * l->in_c + c) * l->k * l->k, 0, (size_t)l->k * l->k * sizeof *w);
         memset(net->params + l->b_off, 0, l->b_len * sizeof(float));
     }
 }
@@ -263,15 +294,39 @@ double ln_layer_flops(const ln_layer *l)
 {
     double out = (double)ln_layer_out_len(l);
     switch (l->kind) {
-    case LN_L_CONV: return 2.0 * out * l->in_c * l->k * l->k;
+    case LN_L_CONV: /* a table's missing connections are not computed in principle */
+        return 2.0 * (double)l->out_h * l->out_w * (double)(ln_layer_trainable(l) - l->b_len);
     case LN_L_DENSE: return 2.0 * out * l->in_c;
     case LN_L_AVGPOOL: case LN_L_MAXPOOL: return 4.0 * out;
     case LN_L_SUBSAMPLE: return 6.0 * out;
+    case LN_L_PAD: return 0.0;
+    case LN_L_NORMALIZE: return 2.0 * out;
     case LN_L_RESIZE: return 8.0 * out;
     case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: case LN_L_STANH: case LN_L_SIGMOID: return out;
     case LN_L_FLATTEN: return 0.0;
     }
     return 0.0;
+}
+
+/* LeCun et al. 1998, Table I: C3 maps 0-5 read three contiguous S2 maps,
+ * 6-11 four contiguous, 12-14 four non-contiguous, 15 all six. */
+int ln_table_connected(int table, int o, int i)
+{
+    if (table != LN_TABLE_LECUN98 || o < 0 || o > 15 || i < 0 || i > 5) return table == 0;
+    if (o < 6) return (i - o + 6) % 6 < 3;
+    if (o < 12) return (i - (o - 6) + 6) % 6 < 4;
+    static const unsigned char rest[3] = {0x1B /* 0,1,3,4 */, 0x36 /* 1,2,4,5 */, 0x2D /* 0,2,3,5 */};
+    if (o < 15) return (rest[o - 12] >> i) & 1;
+    return 1;
+}
+
+size_t ln_layer_trainable(const ln_layer *l)
+{
+    if (l->kind != LN_L_CONV || !l->table) return l->w_len + l->b_len;
+    size_t n = 0;
+    for (int o = 0; o < l->out_c; o++)
+        for (int i = 0; i < l->in_c; i++) n += (size_t)ln_table_connected(l->table, o, i);
+    return n * (size_t)l->k * l->k + l->b_len;
 }
 
 static int multiplies(const ln_layer *l) { return l->kind == LN_L_CONV || l->kind == LN_L_DENSE; }
@@ -304,6 +359,7 @@ const char *ln_layer_kind_name(ln_layer_kind k)
         [LN_L_MAXPOOL] = "MaxPool2D", [LN_L_TANH] = "Tanh", [LN_L_RELU] = "ReLU",
         [LN_L_FLATTEN] = "Flatten", [LN_L_DENSE] = "Dense", [LN_L_SOFTMAX_XENT] = "Softmax",
         [LN_L_STANH] = "ScaledTanh", [LN_L_SIGMOID] = "Sigmoid", [LN_L_SUBSAMPLE] = "Subsample",
+        [LN_L_PAD] = "Pad", [LN_L_NORMALIZE] = "Normalize",
     };
     return names[k];
 }

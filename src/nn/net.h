@@ -26,6 +26,8 @@ typedef enum ln_layer_kind {
     LN_L_STANH,   /* LeCun's 1.7159 tanh(2a/3) */
     LN_L_SIGMOID,
     LN_L_SUBSAMPLE, /* LeCun's: 2x2 sum times a trainable coefficient plus a bias, per map */
+    LN_L_PAD,       /* zero border of `pad` pixels (input layers only) */
+    LN_L_NORMALIZE, /* x in [0,1] -> lo + (hi - lo) x (input layers only) */
 } ln_layer_kind;
 
 typedef struct ln_layer {
@@ -33,7 +35,9 @@ typedef struct ln_layer {
     char name[16];     /* tensor-name prefix ("conv1", "fc2"), "" if none */
     int in_c, in_h, in_w;
     int out_c, out_h, out_w;
-    int k, pad;        /* conv: square kernel, symmetric padding */
+    int k, pad;        /* conv: square kernel, symmetric padding; pad: border */
+    int table;         /* conv: connection table (LN_TABLE_*), 0 all-to-all */
+    float lo, hi;      /* normalize */
     size_t w_off, w_len, b_off, b_len; /* into the parameter array */
 } ln_layer;
 
@@ -67,6 +71,11 @@ const char *const *ln_net_models(void);
 
 /* Nominal multiply-adds x2 of one sample's forward pass through layer l. */
 double ln_layer_flops(const ln_layer *l);
+/* Trainable parameters of a layer: all of them, except the weights a
+ * connection table leaves out (stored as zeros, never updated). */
+size_t ln_layer_trainable(const ln_layer *l);
+/* 1 if a table connects output map o to input map i (0 for out-of-range). */
+int ln_table_connected(int table, int o, int i);
 const char *ln_layer_kind_name(ln_layer_kind k);
 /* Nominal FLOPs per sample (2 per multiply-add of the convolutions and
  * dense layers, padding included): the forward pass, and a training step

@@ -105,6 +105,12 @@ double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int 
         case LN_L_RESIZE:
             ln_resize_bilinear(n, l->in_c, l->in_h, l->in_w, l->out_h, l->out_w, x, y);
             break;
+        case LN_L_PAD: ln_pad_zero(n * l->in_c, l->in_h, l->in_w, l->pad, x, y); break;
+        case LN_L_NORMALIZE: {
+            float scale = l->hi - l->lo;
+            k->chan_affine(1, 1, (int)len, 1.0f, x, &scale, &l->lo, y);
+            break;
+        }
         case LN_L_CONV: {
             ln_conv_shape s = conv_shape(l, n);
             k->conv2d_fwd(&s, x, p + l->w_off, p + l->b_off, y, ws->scratch);
@@ -181,6 +187,12 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
         case LN_L_CONV: {
             ln_conv_shape s = conv_shape(l, n);
             k->conv2d_bwd_weights(&s, x, d, grads + l->w_off, grads + l->b_off, ws->scratch);
+            if (l->table) /* a missing connection has no gradient: its weight stays zero */
+                for (int o = 0; o < l->out_c; o++)
+                    for (int c = 0; c < l->in_c; c++)
+                        if (!ln_table_connected(l->table, o, c))
+                            memset(grads + l->w_off + ((size_t)o * l->in_c + c) * l->k * l->k, 0,
+                                   (size_t)l->k * l->k * sizeof(float));
             if (need_dx) k->conv2d_bwd_data(&s, d, p + l->w_off, dx, ws->scratch);
             break;
         }
@@ -220,7 +232,9 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
         case LN_L_STANH: k->stanh_bwd(len, y, d, d); dx = d; break;
         case LN_L_SIGMOID: k->sigmoid_bwd(len, y, d, d); dx = d; break;
         case LN_L_FLATTEN: dx = d; break;
-        case LN_L_RESIZE: /* only ever first: never reached */
+        case LN_L_RESIZE: /* input layers come before any parameters (checked when */
+        case LN_L_PAD:    /* the model is built): never reached */
+        case LN_L_NORMALIZE:
         case LN_L_SOFTMAX_XENT: dx = d; break;
         }
         d = dx;

@@ -46,6 +46,8 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
                  const ln_defer *df);
 const float *ln_ws_probs(const ln_net *net, const ln_workspace *ws);
 
+/* Each of `planes` h x w planes with a zero border of p pixels. */
+void ln_pad_zero(int planes, int h, int w, int p, const float *x, float *y);
 /* Bilinear resize (half-pixel centres, as Keras's Resizing) of n images of
  * [c][ih][iw] to [c][oh][ow]. */
 void ln_resize_bilinear(int n, int c, int ih, int iw, int oh, int ow, const float *x, float *y);

@@ -1,7 +1,9 @@
-/* Bilinear resize with half-pixel centres (TensorFlow's default, used by
+/* Input-side layers: zero padding, and bilinear resize with half-pixel centres (TensorFlow's default, used by
  * Keras's Resizing layer): source coordinate (o + 0.5) * in/out - 0.5,
  * clamped to the image. */
 #include "pass.h"
+
+#include <string.h>
 
 static void axis_weights(int out, int in, int o, int *i0, int *i1, float *t)
 {
@@ -32,5 +34,15 @@ void ln_resize_bilinear(int n, int c, int ih, int iw, int oh, int ow, const floa
                 yp[i * ow + j] = top + ty * (bot - top);
             }
         }
+    }
+}
+
+void ln_pad_zero(int planes, int h, int w, int p, const float *x, float *y)
+{
+    int ow = w + 2 * p, oh = h + 2 * p;
+    for (int q = 0; q < planes; q++) {
+        float *o = y + (size_t)q * oh * ow;
+        memset(o, 0, (size_t)oh * ow * sizeof *o);
+        for (int r = 0; r < h; r++) memcpy(o + (size_t)(r + p) * ow + p, x + ((size_t)q * h + r) * w, (size_t)w * sizeof *o);
     }
 }

@@ -12,12 +12,13 @@
 static const struct {
     const char *word;
     ln_spec_op op;
-    int nargs; /* 0: none; 1: one integer (or 'classes'); 2: AxB */
+    int nargs; /* 0: none; 1: one integer (or 'classes'); 2: AxB; 3: two decimals */
 } WORDS[] = {
     {"resize", LN_SPEC_RESIZE, 2}, {"conv", LN_SPEC_CONV, 1},   {"avgpool", LN_SPEC_AVGPOOL, 1},
     {"maxpool", LN_SPEC_MAXPOOL, 1}, {"tanh", LN_SPEC_TANH, 0}, {"relu", LN_SPEC_RELU, 0},
     {"flatten", LN_SPEC_FLATTEN, 0}, {"dense", LN_SPEC_DENSE, 1}, {"softmax", LN_SPEC_SOFTMAX, 0},
     {"stanh", LN_SPEC_STANH, 0},     {"sigmoid", LN_SPEC_SIGMOID, 0}, {"subsample", LN_SPEC_SUBSAMPLE, 1},
+    {"pad", LN_SPEC_PAD, 1},         {"normalize", LN_SPEC_NORMALIZE, 3},
 };
 enum { NWORDS = sizeof WORDS / sizeof WORDS[0] };
 
@@ -69,8 +70,10 @@ static int next(lexer *x, token *t, char *err, size_t cap)
         return 0;
     }
     size_t n = 0;
-    if (isdigit((unsigned char)*x->p)) {
-        while (isdigit((unsigned char)*x->p) && n + 1 < sizeof t->text) t->text[n++] = *x->p, advance(x);
+    if (isdigit((unsigned char)*x->p) || ((*x->p == '-' || *x->p == '+' || *x->p == '.') && (isdigit((unsigned char)x->p[1]) || x->p[1] == '.'))) {
+        /* a number: [+-] digits [. digits]; 'x' ends it (5x5) */
+        if (*x->p == '-' || *x->p == '+') t->text[n++] = *x->p, advance(x);
+        while ((isdigit((unsigned char)*x->p) || *x->p == '.') && n + 1 < sizeof t->text) t->text[n++] = *x->p, advance(x);
     } else if (isalpha((unsigned char)*x->p) || *x->p == '_') {
         while ((isalnum((unsigned char)*x->p) || *x->p == '_' || *x->p == '-') && n + 1 < sizeof t->text)
             t->text[n++] = *x->p, advance(x);
@@ -83,6 +86,16 @@ static int next(lexer *x, token *t, char *err, size_t cap)
 }
 
 static int is_int(const char *s) { return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 7; }
+
+static int is_decimal(const char *s, float *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (!*s || *end || errno || d < -1e6 || d > 1e6) return 0;
+    *v = (float)d;
+    return 1;
+}
 
 /* "5x5" arrives as one word "5x5"? No: digits stop at 'x', so "5", then
  * "x5" as a word. Parse A then "xB". */
@@ -136,6 +149,14 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
             if (next(&x, &a, err, cap)) return LN_ERR_ARG;
             if (WORDS[w].nargs == 2) {
                 if (parse_dims(&x, &a, &it->a, &it->b, err, cap)) return LN_ERR_ARG;
+            } else if (WORDS[w].nargs == 3) {
+                token b2;
+                if (a.sep || !is_decimal(a.text, &it->lo) || next(&x, &b2, err, cap) || b2.sep ||
+                    !is_decimal(b2.text, &it->hi)) {
+                    snprintf(err, cap, "'%s' at %d:%d needs two numbers (the values 0 and 1 map to)", WORDS[w].word,
+                             it->line, it->col);
+                    return LN_ERR_ARG;
+                }
             } else if (it->op == LN_SPEC_DENSE && !strcmp(a.text, "classes")) {
                 it->a = LN_SPEC_CLASSES;
             } else if (!is_int(a.text) || atoi(a.text) < 1) {
@@ -157,6 +178,23 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
             if (next(&x, &a, err, cap)) return LN_ERR_ARG;
             if (!a.sep && (!strcmp(a.text, "same") || !strcmp(a.text, "valid"))) it->same = !strcmp(a.text, "same");
             else x = save;
+            save = x;
+            if (next(&x, &a, err, cap)) return LN_ERR_ARG;
+            if (!a.sep && !strcmp(a.text, "table")) {
+                if (next(&x, &a, err, cap)) return LN_ERR_ARG;
+                if (a.sep || strcmp(a.text, "lecun98") != 0) {
+                    snprintf(err, cap, "conv at %d:%d: unknown connection table '%s' at %d:%d (known: lecun98)", it->line,
+                             it->col, a.sep ? "" : a.text, a.line, a.col);
+                    return LN_ERR_ARG;
+                }
+                it->table = LN_TABLE_LECUN98;
+            } else {
+                x = save;
+            }
+        }
+        if (it->op == LN_SPEC_PAD && it->a > 16) {
+            snprintf(err, cap, "pad at %d:%d: at most 16, got %d", it->line, it->col, it->a);
+            return LN_ERR_ARG;
         }
         if ((it->op == LN_SPEC_AVGPOOL || it->op == LN_SPEC_MAXPOOL || it->op == LN_SPEC_SUBSAMPLE) && it->a != 2) {
             snprintf(err, cap, "%s at %d:%d: only 2 (2x2, stride 2) is supported, got %d", WORDS[w].word, it->line, it->col, it->a);
@@ -185,7 +223,12 @@ size_t ln_spec_format(const ln_spec *s, char *buf, size_t cap)
         char one[64];
         switch (it->op) {
         case LN_SPEC_RESIZE: snprintf(one, sizeof one, "resize %dx%d", it->a, it->b); break;
-        case LN_SPEC_CONV: snprintf(one, sizeof one, "conv %d %dx%d %s", it->a, it->b, it->b, it->same ? "same" : "valid"); break;
+        case LN_SPEC_CONV:
+            snprintf(one, sizeof one, "conv %d %dx%d %s%s", it->a, it->b, it->b, it->same ? "same" : "valid",
+                     it->table ? " table lecun98" : "");
+            break;
+        case LN_SPEC_PAD: snprintf(one, sizeof one, "pad %d", it->a); break;
+        case LN_SPEC_NORMALIZE: snprintf(one, sizeof one, "normalize %g %g", (double)it->lo, (double)it->hi); break;
         case LN_SPEC_AVGPOOL: case LN_SPEC_MAXPOOL: case LN_SPEC_SUBSAMPLE: snprintf(one, sizeof one, "%s %d", ln_spec_op_word(it->op), it->a); break;
         case LN_SPEC_DENSE:
             if (it->a == LN_SPEC_CLASSES) snprintf(one, sizeof one, "dense classes");

@@ -9,16 +9,20 @@
 #define LN_SPEC_MAX 32
 #define LN_SPEC_TEXT_MAX 16384
 #define LN_SPEC_CLASSES (-1) /* 'dense classes': as many units as the data has classes */
+#define LN_TABLE_LECUN98 1   /* Table I of LeCun et al. 1998: S2 (6 maps) -> C3 (16 maps) */
 
 typedef enum ln_spec_op {
     LN_SPEC_RESIZE, LN_SPEC_CONV, LN_SPEC_AVGPOOL, LN_SPEC_MAXPOOL, LN_SPEC_TANH, LN_SPEC_RELU,
     LN_SPEC_FLATTEN, LN_SPEC_DENSE, LN_SPEC_SOFTMAX, LN_SPEC_STANH, LN_SPEC_SIGMOID, LN_SPEC_SUBSAMPLE,
+    LN_SPEC_PAD, LN_SPEC_NORMALIZE,
 } ln_spec_op;
 
 typedef struct ln_spec_item {
     ln_spec_op op;
     int a, b, c;    /* resize: a x b; conv: a maps, b x c kernel; pool: a; dense: a units */
     int same;       /* conv padding */
+    int table;      /* conv: connection table (LN_TABLE_*), 0 for all-to-all */
+    float lo, hi;   /* normalize: [0,1] -> [lo,hi] */
     int line, col;  /* where the layer's word is in the text */
 } ln_spec_item;
 
