@@ -32,6 +32,7 @@ static const ln_kernels scalar_table = {
     .sigmoid_bwd = ln_sigmoid_bwd_scalar,
     .chan_affine = ln_chan_affine_scalar,
     .chan_affine_params = ln_chan_affine_params_scalar,
+    .rbf = ln_rbf_scalar,
 };
 
 const ln_kernels *ln_kernels_scalar(void) { return &scalar_table; }

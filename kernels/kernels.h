@@ -69,6 +69,15 @@ typedef void (*ln_chan_affine_fn)(int n, int c, int hw, float mult, const float 
 typedef void (*ln_chan_affine_params_fn)(int n, int c, int hw, float mult, const float *x, const float *dy,
                                          float *ds, float *db);
 
+/* Euclidean RBF output and its loss (LeCun et al. 1998): for each of n rows
+ * of `in` values, y_i = sum_j (x_j - w[i][j])^2 for the `out` prototypes
+ * w; scores = -y (so the largest score is the prediction). With labels,
+ * returns the summed loss: y_label, or with map_j >= 0 the MAP criterion
+ * y_label + log(exp(-map_j) + sum_i exp(-y_i)); and if dx, writes
+ * dx_j = scale * sum_i g_i * 2 (x_j - w[i][j]) with g_i = dloss/dy_i. */
+typedef double (*ln_rbf_fn)(int n, int in, int out, const float *x, const float *w, const uint8_t *labels,
+                            float map_j, float scale, float *scores, float *dx);
+
 /* The scaled tanh of LeCun et al. 1998: f(a) = A tanh(S a). Its backward
  * is dx = dy * (A*S - (S/A) * (y*y)) in that order of operations. */
 #define LN_STANH_A 1.7159f
@@ -118,6 +127,7 @@ typedef struct ln_kernels {
     ln_act_bwd_fn sigmoid_bwd;
     ln_chan_affine_fn chan_affine;
     ln_chan_affine_params_fn chan_affine_params;
+    ln_rbf_fn rbf;
     ln_softmax_xent_fn softmax_xent;
     ln_sgd_fn sgd;
 } ln_kernels;

@@ -34,5 +34,7 @@ void ln_sigmoid_fwd_avx2(size_t len, const float *x, float *y);
 void ln_sigmoid_bwd_avx2(size_t len, const float *y, const float *dy, float *dx);
 void ln_chan_affine_avx2(int n, int c, int hw, float mult, const float *x, const float *s, const float *b, float *y);
 void ln_chan_affine_params_avx2(int n, int c, int hw, float mult, const float *x, const float *dy, float *ds, float *db);
+double ln_rbf_avx2(int n, int in, int out, const float *x, const float *w, const uint8_t *labels, float map_j,
+                   float scale, float *scores, float *dx);
 
 #endif

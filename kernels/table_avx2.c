@@ -33,4 +33,5 @@ void ln_kernels_fill_avx2(ln_kernels *t)
     t->sigmoid_bwd = ln_sigmoid_bwd_avx2;
     t->chan_affine = ln_chan_affine_avx2;
     t->chan_affine_params = ln_chan_affine_params_avx2;
+    t->rbf = ln_rbf_avx2;
 }

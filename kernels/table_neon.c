@@ -32,4 +32,5 @@ void ln_kernels_fill_neon(ln_kernels *t)
     t->sigmoid_bwd = ln_sigmoid_bwd_neon;
     t->chan_affine = ln_chan_affine_neon;
     t->chan_affine_params = ln_chan_affine_params_neon;
+    t->rbf = ln_rbf_neon;
 }

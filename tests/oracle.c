@@ -294,6 +294,29 @@ static double run_layer(const ln_layer *l, const double *params, int n, const ui
     case LN_L_FLATTEN: memcpy(y, x, len * sizeof *y); return 0.0;
     case LN_L_DENSE: or_dense_fwd(n, l->in_c, l->out_c, x, w, b, y); return 0.0;
     case LN_L_SOFTMAX_XENT: return or_softmax_xent(n, l->out_c, x, labels, 1.0, y, NULL);
+    case LN_L_RBF: { /* y_i = sum (x - w_i)^2; loss y_label, or MAP with j = l->lo */
+        double loss = 0.0;
+        for (int i = 0; i < n; i++) {
+            double yy[256] = {0}, m = l->lo >= 0.0f ? l->lo : 0.0;
+            for (int c = 0; c < l->out_c; c++) {
+                double s2 = 0.0;
+                for (int j = 0; j < l->in_c; j++) {
+                    double d = x[(size_t)i * l->in_c + j] - w[(size_t)c * l->in_c + j];
+                    s2 += d * d;
+                }
+                yy[c] = s2;
+                y[(size_t)i * l->out_c + c] = -s2;
+                if (s2 < m) m = s2;
+            }
+            loss += yy[labels[i]];
+            if (l->lo >= 0.0f) {
+                double z = exp(-(l->lo - m));
+                for (int c = 0; c < l->out_c; c++) z += exp(-(yy[c] - m));
+                loss += log(z) - m;
+            }
+        }
+        return loss;
+    }
     case LN_L_PAD: {
         int p = l->pad, ow = l->out_w, oh = l->out_h;
         memset(y, 0, len * sizeof *y);

@@ -432,13 +432,15 @@ static void grad_network(const char *model, int want_tensors, uint64_t seed)
     int tensors = 0;
     for (int i = 0; i < c.net.nlayers; i++) {
         const ln_layer *l = &c.net.layers[i];
-        if (!l->w_len) continue;
+        if (!l->w_len || l->frozen) continue;
         char name[32];
         snprintf(name, sizeof name, "%s.weight", l->name);
         check_tensor(&c, name, l->w_off, l->w_len, &r);
+        tensors++;
+        if (!l->b_len) continue;
         snprintf(name, sizeof name, "%s.bias", l->name);
         check_tensor(&c, name, l->b_off, l->b_len, &r);
-        tensors += 2;
+        tensors++;
     }
     cr_assert(tensors == want_tensors, "%s seed=%llu: %d parameter tensors, expected %d", c.net.model,
               (unsigned long long)seed, tensors, want_tensors);
@@ -459,6 +461,10 @@ Test(grad, spec_network_all_layer_kinds)
                  "conv 16 5x5 valid table lecun98; stanh; subsample 2; stanh; conv 12 5x5 valid; stanh; flatten; "
                  "dense classes; softmax",
                  12, 13);
+    /* RBF outputs, the plain criterion and the MAP one (the prototypes are
+     * fixed and not checked) */
+    grad_network("pad 2; conv 4 5x5 valid; stanh; subsample 2; flatten; dense 84; stanh; rbf classes", 6, 14);
+    grad_network("conv 4 5x5 valid; stanh; subsample 2; flatten; dense 84; stanh; rbf classes map", 6, 15);
     /* LeCun's trainable subsampling, its coefficient and bias per map */
     grad_network("conv 4 5x5 valid; stanh; subsample 2; conv 6 5x5 valid; subsample 2; stanh; flatten; "
                  "dense classes; softmax",

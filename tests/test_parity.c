@@ -41,6 +41,9 @@
  *                             elsewhere), for plain, momentum, Nesterov, decay
  *   chan_affine               bit-exact; its parameter gradients 1e-6 of
  *                             sum |terms| (float lanes, then double)
+ *   rbf                       scores 1e-6 relative + 1e-5, dx 2e-5 (1 + |dx|),
+ *                             loss 1e-6 relative + 1e-5 a row (float lanes
+ *                             against the scalar's double sums)
  *   lenet5, 200 steps         loss within 1e-3 relative at every step
  * Every failure names the kernel, the ISA, the shape and the seed. */
 #include <criterion/criterion.h>
@@ -755,6 +758,47 @@ static void chan_affine_family(const ln_kernels *k, int arg, int stride, verdict
         check_chan_affine(k, shapes[i][0], shapes[i][1], shapes[i][2], 16000 + (uint64_t)i, v);
 }
 
+/* ---- RBF output and loss ---- */
+
+static void check_rbf(const ln_kernels *k, int n, int in, int out, float map_j, uint64_t seed, verdict *v)
+{
+    arena a = {.off = (int)(seed & 1)};
+    ln_rng r;
+    ln_rng_seed(&r, seed);
+    float *x = in_buf(&a, (size_t)n * in), *w = in_buf(&a, (size_t)out * in);
+    uint8_t labels[64];
+    fill(&r, x, (size_t)n * in, -1.7f, 1.7f);
+    for (size_t i = 0; i < (size_t)out * in; i++) w[i] = ln_rng_uniform(&r) < 0.5f ? -1.0f : 1.0f;
+    for (int i = 0; i < n; i++) labels[i] = (uint8_t)ln_rng_below(&r, (uint32_t)out);
+    float *sref = out_buf(&a, (size_t)n * out), *s = out_buf(&a, (size_t)n * out);
+    float *dref = out_buf(&a, (size_t)n * in), *dx = out_buf(&a, (size_t)n * in);
+    double *ts = tol_buf(&a, (size_t)n * out), *td = tol_buf(&a, (size_t)n * in);
+    double lref = scalar()->rbf(n, in, out, x, w, labels, map_j, 0.5f, sref, dref);
+    poison(s, (size_t)n * out), poison(dx, (size_t)n * in);
+    begin_case(v, "rbf[%s] n=%d in=%d out=%d map_j=%g seed=%llu%s", k->isa, n, in, out, (double)map_j,
+               (unsigned long long)seed, a.off ? " (misaligned)" : "");
+    double l = k->rbf(n, in, out, x, w, labels, map_j, 0.5f, s, dx);
+    /* distances: float FMA lanes against a double sum of in squares up to ~7 */
+    for (size_t i = 0; i < (size_t)n * out; i++) ts[i] = 1e-6 * fabs((double)sref[i]) + 1e-5;
+    for (size_t i = 0; i < (size_t)n * in; i++) td[i] = 2e-5 * (1.0 + fabs((double)dref[i]));
+    expect_within(v, "scores", s, sref, ts, (size_t)n * out, "1e-6 relative + 1e-5");
+    expect_within(v, "dx", dx, dref, td, (size_t)n * in, "2e-5 (1 + |dx|)");
+    if (!(fabs(l - lref) <= 1e-6 * fabs(lref) + 1e-5 * n))
+        failf(v, "loss %.12g, scalar %.12g", l, lref);
+    arena_free(&a);
+}
+
+static void rbf_family(const ln_kernels *k, int arg, int stride, verdict *v)
+{
+    (void)arg;
+    static const int shapes[][3] = {{1, 84, 10}, {8, 84, 10}, {3, 1, 2}, {5, 7, 3}, {2, 8, 10}, {4, 17, 5},
+                                    {32, 84, 10}, {6, 33, 12}};
+    for (int i = 0; i < 8; i += stride) {
+        check_rbf(k, shapes[i][0], shapes[i][1], shapes[i][2], -1.0f, 17000 + (uint64_t)i, v);
+        check_rbf(k, shapes[i][0], shapes[i][1], shapes[i][2], 1.0f, 17100 + (uint64_t)i, v);
+    }
+}
+
 /* ---- one test per kernel family, over every SIMD table ---- */
 
 typedef void (*family_fn)(const ln_kernels *k, int arg, int stride, verdict *v);
@@ -797,6 +841,7 @@ Test(parity, sigmoid) { each_simd_table(act_family, 3); }
 Test(parity, softmax_xent) { each_simd_table(softmax_family, 0); }
 Test(parity, sgd) { each_simd_table(sgd_family, 0); }
 Test(parity, chan_affine) { each_simd_table(chan_affine_family, 0); }
+Test(parity, rbf) { each_simd_table(rbf_family, 0); }
 
 /* The SIMD table must be there wherever the build and the CPU allow it: an
  * x86-64 build run on a CPU with AVX2+FMA (and OS-saved YMM state) must
@@ -984,7 +1029,7 @@ Test(parity, harness_catches_bugs)
         {conv_family, CONV_FWD}, {conv_family, CONV_BWD_DATA}, {conv_family, CONV_BWD_WEIGHTS},
         {dense_family, DENSE_FWD}, {dense_family, DENSE_BWD_DATA}, {dense_family, DENSE_BWD_WEIGHTS},
         {pool_family, 0}, {pool_family, 1}, {act_family, 0}, {act_family, 1}, {act_family, 2}, {act_family, 3},
-        {softmax_family, 0}, {sgd_family, 0}, {chan_affine_family, 0},
+        {softmax_family, 0}, {sgd_family, 0}, {chan_affine_family, 0}, {rbf_family, 0},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         verdict v = {0};

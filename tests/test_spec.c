@@ -156,6 +156,35 @@ Test(spec, lecun98_layers_and_counts)
     parse_fails("normalize -0.1", "needs two numbers");
 }
 
+Test(spec, lenet5_1998_builtin)
+{
+    ln_net net;
+    cr_assert_eq(ln_net_build("lenet5-1998", 1, 28, 28, 10, &net), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_net_trainable(&net), 60000, "LeCun et al.: 60,000 trainable parameters, here %zu",
+                 ln_net_trainable(&net));
+    const ln_layer *rbf = &net.layers[net.nlayers - 1];
+    cr_assert(rbf->kind == LN_L_RBF && rbf->frozen && rbf->in_c == 84 && rbf->out_c == 10);
+    ln_net_init(&net, 3);
+    /* prototypes: +-1, the 7x12 glyphs, every pair apart in at least 7 of 84 places */
+    const float *w = net.params + rbf->w_off;
+    for (int i = 0; i < 840; i++) cr_assert(w[i] == 1.0f || w[i] == -1.0f);
+    for (int a = 0; a < 10; a++)
+        for (int b = a + 1; b < 10; b++) {
+            int d = 0;
+            for (int j = 0; j < 84; j++) d += w[a * 84 + j] != w[b * 84 + j];
+            cr_assert_geq(d, 7, "glyphs %d and %d differ in %d places", a, b, d);
+        }
+    /* lecun98 init: C1's 25 inputs a unit: +-2.4/25, biases drawn too */
+    const ln_layer *c1 = &net.layers[2];
+    float m = 0.0f, mb = 0.0f;
+    for (size_t i = 0; i < c1->w_len; i++) m = fmaxf(m, fabsf(net.params[c1->w_off + i]));
+    for (size_t i = 0; i < c1->b_len; i++) mb = fmaxf(mb, fabsf(net.params[c1->b_off + i]));
+    cr_assert(m <= 2.4f / 25 && m > 0.05f && mb > 0.0f && mb <= 2.4f / 25, "C1 max |w| %g, |b| %g", (double)m, (double)mb);
+    ln_net_free(&net);
+    build_fails("flatten; dense 84; rbf 12", 10, "one unit per class");
+    build_fails("flatten; rbf classes; tanh", 10, "the last layer");
+}
+
 Test(spec, spec_files_and_unknown_names)
 {
     const char *path = tmp_path("net.spec");
@@ -164,7 +193,7 @@ Test(spec, spec_files_and_unknown_names)
     cr_assert_eq(params_of(path, 1), 4 * 9 + 4 + (size_t)4 * 14 * 14 * 10 + 10);
     ln_net net;
     cr_assert_neq(ln_net_build("lenet7", 1, 28, 28, 10, &net), LN_OK);
-    cr_assert(strstr(ln_last_error(), "'lenet7' is neither a built-in model (lenet5, lenet5-relu)"), "%s", ln_last_error());
+    cr_assert(strstr(ln_last_error(), "'lenet7' is neither a built-in model (lenet5, lenet5-relu, lenet5-1998)"), "%s", ln_last_error());
 }
 
 Test(spec, hand_typed_spec_trains_and_reloads, .timeout = 300)
@@ -184,6 +213,15 @@ Test(spec, hand_typed_spec_trains_and_reloads, .timeout = 300)
     cr_assert_gt(atof(acc + 11), 0.70, "%s", out);
     cr_assert_eq(run_cli("info --model 'conv 6 5x5; tahn'", out, sizeof out), 2, "%s", out);
     cr_assert(strstr(out, "unknown layer 'tahn' at 1:13"), "%s", out);
+    /* lenet5-1998: its own recipe, RBF prototypes saved without a bias, reloaded */
+    const char *m98 = tmp_path("l98.safetensors");
+    snprintf(cmd, sizeof cmd, "train --model lenet5-1998 --limit 2000 --epochs 1 --quiet --save %s", m98);
+    cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "60,000 parameters") && strstr(out, "lr 0.002"), "%s", out);
+    snprintf(cmd, sizeof cmd, "eval --load %s --json", m98);
+    cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
+    acc = strstr(out, "\"test_acc\":");
+    cr_assert(acc && atof(acc + 11) > 0.5, "%s", out);
     cr_assert_eq(run_cli("info --model lenet5-relu", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "spec: resize 28x28; conv 6 5x5 same; relu; maxpool 2;"), "%s", out);
 }

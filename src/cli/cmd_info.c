@@ -37,9 +37,7 @@ static void print_text(const ln_net *net, const ln_kernels *k, int threads)
         printf("  %-8s %-10s %-16s %12s %14s\n", l->name[0] ? l->name : "-", ln_layer_kind_name(l->kind), shp,
                cli_grouped((long long)ln_layer_trainable(l), pb, sizeof pb), cli_grouped((long long)f, fb, sizeof fb));
     }
-    size_t trainable = 0;
-    for (int i = 0; i < net->nlayers; i++) trainable += ln_layer_trainable(&net->layers[i]);
-    printf("total parameters: %s\n", cli_grouped((long long)trainable, g, sizeof g));
+    printf("total parameters: %s\n", cli_grouped((long long)ln_net_trainable(net), g, sizeof g));
     printf("forward FLOPs per image: %s (training step about 3x)\n", cli_grouped((long long)flops, g, sizeof g));
     printf("spec: %s\n", net->spec);
 }

@@ -114,7 +114,7 @@ static int run(const train_args *a, const ln_kernels *k)
     char np[32];
     printf("lenet %s: model %s, %s parameters, input %dx%dx%d, %d classes | %d train / %d test images | "
            "batch %d, %d epochs, SGD lr %g %s, momentum %g%s, weight decay %g | threads %d, kernels %s\n",
-           LENET_VERSION, net.model, cli_grouped((long long)net.nparams, np, sizeof np), net.in_c, net.in_h,
+           LENET_VERSION, net.model, cli_grouped((long long)ln_net_trainable(&net), np, sizeof np), net.in_c, net.in_h,
            net.in_w, net.nclasses, train.n, test.n, a->batch, a->epochs, a->lr, a->schedule, a->momentum,
            a->nesterov && a->momentum > 0 ? " nesterov" : "", a->weight_decay, a->threads, k->isa);
     fflush(stdout);
@@ -209,21 +209,34 @@ static int apply_recipe(const char *name, train_args *a)
     } else if (!strcmp(name, "seed")) {
         a->epochs = 5, a->batch = 32, a->lr = 0.01f, a->momentum = 0.0f, a->nesterov = 0;
         a->weight_decay = 0.0f, a->schedule = "constant";
+    } else if (!strcmp(name, "lecun98")) {
+        /* lenet5-1998's: its RBF loss is a sum of squared distances, so the
+         * rate is 25x the default's smaller; no weight decay */
+        a->epochs = 15, a->batch = 32, a->lr = 0.002f, a->momentum = 0.9f, a->nesterov = 1;
+        a->weight_decay = 0.0f, a->schedule = "cosine";
     } else {
-        fprintf(stderr, "lenet train: --recipe: unknown recipe '%s' (expected default or seed)\n", name);
+        fprintf(stderr, "lenet train: --recipe: unknown recipe '%s' (expected default, seed or lecun98)\n", name);
         return EXIT_USAGE;
     }
     return 0;
 }
 
-/* The value of --recipe, looked up before the other flags are parsed. */
+/* The value of a flag, looked up before the others are parsed. */
+static const char *find_flag(int argc, char **argv, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], flag) && i + 1 < argc) return argv[i + 1];
+        if (!strncmp(argv[i], flag, n) && argv[i][n] == '=') return argv[i] + n + 1;
+    }
+    return NULL;
+}
+
+/* --recipe, else the model's own (lenet5-1998: lecun98), else default. */
 static const char *find_recipe(int argc, char **argv)
 {
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--recipe") && i + 1 < argc) return argv[i + 1];
-        if (!strncmp(argv[i], "--recipe=", 9)) return argv[i] + 9;
-    }
-    return "default";
+    const char *r = find_flag(argc, argv, "--recipe"), *m = find_flag(argc, argv, "--model");
+    return r ? r : m && !strcmp(m, "lenet5-1998") ? "lecun98" : "default";
 }
 
 int cmd_train(int argc, char **argv)
@@ -240,7 +253,7 @@ int cmd_train(int argc, char **argv)
         {"cache", OPT_STR, &a.cache, 0, 0, "FILE", "decoded-image cache (default DIR/.lenet-cache-28x28x3.bin)"},
         {"no-cache", OPT_FLAG, &a.no_cache, 0, 0, NULL, "neither read nor write a decoded-image cache"},
         {"augment", OPT_STR, &a.augment, 0, 0, "LIST", "flip, shift or shift=N (pixels), comma-separated"},
-        {"recipe", OPT_STR, &a.recipe, 0, 0, "NAME", "default (15 epochs, >= 90% on Fashion-MNIST) or seed (the Keras lesson's)"},
+        {"recipe", OPT_STR, &a.recipe, 0, 0, "NAME", "default (15 epochs, >= 90% on Fashion-MNIST), seed (the Keras lesson's), or lecun98 (lenet5-1998's own)"},
         {"epochs", OPT_INT, &a.epochs, 1, 100000, "N", "passes over the training set (default 15; seed 5)"},
         {"batch", OPT_INT, &a.batch, 1, 65536, "N", "minibatch size (default 64; seed 32)"},
         {"lr", OPT_FLOAT, &a.lr, 1e-12, 1e3, "X", "peak learning rate (default 0.05; seed 0.01)"},

@@ -30,6 +30,7 @@ ln_status ln_model_save(const ln_net *net, const char *path)
         t[nt] = (ln_st_tensor){.name = names[nt], .data = net->params + l->w_off};
         t[nt].ndim = weight_shape(l, t[nt].shape);
         nt++;
+        if (!l->b_len) continue; /* RBF prototypes: weights only */
         snprintf(names[nt], sizeof names[nt], "%s.bias", l->name);
         t[nt] = (ln_st_tensor){.name = names[nt], .ndim = 1, .shape = {l->out_c}, .data = net->params + l->b_off};
         nt++;
@@ -95,11 +96,13 @@ static ln_status load_params(const ln_st_file *f, const char *path, ln_net *net)
         snprintf(name, sizeof name, "%s.weight", l->name);
         ln_status st = load_tensor(f, path, name, nd, shape, net->params + l->w_off);
         if (st != LN_OK) return st;
+        expected++;
+        if (!l->b_len) continue;
         snprintf(name, sizeof name, "%s.bias", l->name);
         shape[0] = l->out_c;
         st = load_tensor(f, path, name, 1, shape, net->params + l->b_off);
         if (st != LN_OK) return st;
-        expected += 2;
+        expected++;
     }
     if (f->ntensors != expected)
         return ln_fail(LN_ERR_FORMAT, "%s: %d tensors, model %s has %d", path, f->ntensors, net->model, expected);

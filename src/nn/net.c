@@ -114,6 +114,7 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
     for (int i = 0; i < s->n && b->st == LN_OK; i++) {
         const ln_spec_item *it = &s->items[i];
         switch (it->op) {
+        case LN_SPEC_INIT: b->net->init = it->a; break;
         case LN_SPEC_RESIZE:
         case LN_SPEC_PAD:
         case LN_SPEC_NORMALIZE: {
@@ -184,6 +185,23 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
             }
             dense(b, it->a == LN_SPEC_CLASSES ? nclasses : it->a);
             break;
+        case LN_SPEC_RBF: {
+            int out = it->a == LN_SPEC_CLASSES ? nclasses : it->a;
+            if (i != s->n - 1 || b->h != 1 || b->w != 1 || out != nclasses) {
+                b->st = ln_fail(LN_ERR_ARG, "model %s: %s: the last layer, on a flattened input, with one unit per class "
+                                "(%d here; got %dx%dx%d in, %d units)", b->net->model, where(it, i, w, sizeof w),
+                                nclasses, b->c, b->h, b->w, out);
+                return;
+            }
+            ln_layer *l = push(b, LN_L_RBF);
+            if (!l) return;
+            snprintf(l->name, sizeof l->name, "rbf");
+            l->lo = it->same ? 1.0f : -1.0f; /* MAP criterion with j = 1, or the plain one */
+            l->frozen = 1;
+            set_out(b, l, out, 1, 1);
+            add_params(b, l, (size_t)out * l->in_c, 0);
+            break;
+        }
         case LN_SPEC_SOFTMAX:
             if (i != s->n - 1) {
                 b->st = ln_fail(LN_ERR_ARG, "model %s: %s: softmax must be the last layer", b->net->model,
@@ -199,8 +217,9 @@ static void build_spec(builder *b, const ln_spec *s, int nclasses)
             break;
         }
     }
-    if (b->st == LN_OK && (!b->net->nlayers || b->net->layers[b->net->nlayers - 1].kind != LN_L_SOFTMAX_XENT))
-        b->st = ln_fail(LN_ERR_ARG, "model %s: the last layer must be softmax (the loss)", b->net->model);
+    ln_layer_kind last = b->net->nlayers ? b->net->layers[b->net->nlayers - 1].kind : LN_L_RESIZE;
+    if (b->st == LN_OK && last != LN_L_SOFTMAX_XENT && last != LN_L_RBF)
+        b->st = ln_fail(LN_ERR_ARG, "model %s: the last layer must be softmax or rbf (the loss)", b->net->model);
 }
 
 const char *const *ln_net_models(void)
@@ -275,10 +294,18 @@ void ln_net_init(ln_net *net, uint64_t seed)
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
         if (!l->w_len) continue;
+        if (l->kind == LN_L_RBF) {
+            ln_rbf_prototypes(l->out_c, l->in_c, seed, net->params + l->w_off);
+            continue;
+        }
         int ksz = l->kind == LN_L_CONV ? l->k * l->k : 1;
         double fan_in = (double)l->in_c * ksz, fan_out = (double)l->out_c * ksz;
+        if (l->kind == LN_L_CONV && l->table) /* a C3 map reads only its table's inputs */
+            fan_in = (double)(ln_layer_trainable(l) - l->b_len) / l->out_c;
         float limit = (float)sqrt(6.0 / (fan_in + fan_out));
-        if (l->kind == LN_L_SUBSAMPLE) limit = 2.4f / 4.0f; /* LeCun 1998: +-2.4 / fan-in (a 2x2 window) */
+        int lecun = net->init == LN_INIT_LECUN98;
+        if (l->kind == LN_L_SUBSAMPLE) fan_in = 4.0, lecun = 1; /* LeCun 1998: +-2.4 / fan-in (a 2x2 window) */
+        if (lecun) limit = (float)(2.4 / fan_in);
         float *w = net->params + l->w_off;
         for (size_t j = 0; j < l->w_len; j++) w[j] = (2.0f * ln_rng_uniform(&r) - 1.0f) * limit;
         if (l->kind == LN_L_CONV && l->table) /* missing connections stay zero for good */
@@ -286,7 +313,10 @@ void ln_net_init(ln_net *net, uint64_t seed)
                 for (int c = 0; c < l->in_c; c++)
                     if (!ln_table_connected(l->table, o, c))
                         memset(w + ((size_t)o * l->in_c + c) * l->k * l->k, 0, (size_t)l->k * l->k * sizeof *w);
-        memset(net->params + l->b_off, 0, l->b_len * sizeof(float));
+        if (net->init == LN_INIT_LECUN98) /* the paper draws biases like weights */
+            for (size_t j = 0; j < l->b_len; j++) net->params[l->b_off + j] = (2.0f * ln_rng_uniform(&r) - 1.0f) * limit;
+        else
+            memset(net->params + l->b_off, 0, l->b_len * sizeof(float));
     }
 }
 
@@ -300,12 +330,149 @@ double ln_layer_flops(const ln_layer *l)
     case LN_L_AVGPOOL: case LN_L_MAXPOOL: return 4.0 * out;
     case LN_L_SUBSAMPLE: return 6.0 * out;
     case LN_L_PAD: return 0.0;
+    case LN_L_RBF: return 3.0 * out * l->in_c;
     case LN_L_NORMALIZE: return 2.0 * out;
     case LN_L_RESIZE: return 8.0 * out;
     case LN_L_TANH: case LN_L_RELU: case LN_L_SOFTMAX_XENT: case LN_L_STANH: case LN_L_SIGMOID: return out;
     case LN_L_FLATTEN: return 0.0;
     }
     return 0.0;
+}
+
+/* The RBF prototypes for ten classes: digits drawn as 7x12 bitmaps, row
+ * by row ('#' is +1, '.' -1), bold strokes so that every pair differs in
+ * many of the 84 places (docs/MODELS.md shows them). */
+static const char *const GLYPHS[10] = {
+    /* 0 */ ".#####."
+            "##...##"
+            "##...##"
+            "##..###"
+            "##.#.##"
+            "##.#.##"
+            "###..##"
+            "##...##"
+            "##...##"
+            ".#####."
+            "......."
+            ".......",
+    /* 1 */ "...##.."
+            "..###.."
+            ".####.."
+            "...##.."
+            "...##.."
+            "...##.."
+            "...##.."
+            "...##.."
+            "...##.."
+            ".######"
+            "......."
+            ".......",
+    /* 2 */ ".#####."
+            "##...##"
+            ".....##"
+            ".....##"
+            "....##."
+            "...##.."
+            "..##..."
+            ".##...."
+            "##....."
+            "#######"
+            "......."
+            ".......",
+    /* 3 */ ".#####."
+            "##...##"
+            ".....##"
+            ".....##"
+            "..####."
+            ".....##"
+            ".....##"
+            ".....##"
+            "##...##"
+            ".#####."
+            "......."
+            ".......",
+    /* 4 */ "....##."
+            "...###."
+            "..####."
+            ".##.##."
+            "##..##."
+            "#######"
+            "....##."
+            "....##."
+            "....##."
+            "....##."
+            "......."
+            ".......",
+    /* 5 */ "#######"
+            "##....."
+            "##....."
+            "######."
+            ".....##"
+            ".....##"
+            ".....##"
+            ".....##"
+            "##...##"
+            ".#####."
+            "......."
+            ".......",
+    /* 6 */ "..####."
+            ".##...."
+            "##....."
+            "######."
+            "##...##"
+            "##...##"
+            "##...##"
+            "##...##"
+            "##...##"
+            ".#####."
+            "......."
+            ".......",
+    /* 7 */ "#######"
+            ".....##"
+            "....##."
+            "....##."
+            "...##.."
+            "...##.."
+            "..##..."
+            "..##..."
+            "..##..."
+            "..##..."
+            "......."
+            ".......",
+    /* 8 */ ".#####."
+            "##...##"
+            "##...##"
+            "##...##"
+            ".#####."
+            "##...##"
+            "##...##"
+            "##...##"
+            "##...##"
+            ".#####."
+            "......."
+            ".......",
+    /* 9 */ ".#####."
+            "##...##"
+            "##...##"
+            "##...##"
+            ".######"
+            ".....##"
+            ".....##"
+            ".....##"
+            "....##."
+            ".####.."
+            "......."
+            ".......",
+};
+
+void ln_rbf_prototypes(int out, int in, uint64_t seed, float *w)
+{
+    ln_rng r;
+    ln_rng_seed(&r, seed ^ 0x524246u);
+    for (int i = 0; i < out; i++)
+        for (int j = 0; j < in; j++)
+            w[(size_t)i * in + j] = out <= 10 && in == 84 ? (GLYPHS[i][j] == '#' ? 1.0f : -1.0f)
+                                                          : (ln_rng_next(&r) & 1 ? 1.0f : -1.0f);
 }
 
 /* LeCun et al. 1998, Table I: C3 maps 0-5 read three contiguous S2 maps,
@@ -322,11 +489,19 @@ int ln_table_connected(int table, int o, int i)
 
 size_t ln_layer_trainable(const ln_layer *l)
 {
+    if (l->frozen) return 0;
     if (l->kind != LN_L_CONV || !l->table) return l->w_len + l->b_len;
     size_t n = 0;
     for (int o = 0; o < l->out_c; o++)
         for (int i = 0; i < l->in_c; i++) n += (size_t)ln_table_connected(l->table, o, i);
     return n * (size_t)l->k * l->k + l->b_len;
+}
+
+size_t ln_net_trainable(const ln_net *net)
+{
+    size_t n = 0;
+    for (int i = 0; i < net->nlayers; i++) n += ln_layer_trainable(&net->layers[i]);
+    return n;
 }
 
 static int multiplies(const ln_layer *l) { return l->kind == LN_L_CONV || l->kind == LN_L_DENSE; }
@@ -359,7 +534,7 @@ const char *ln_layer_kind_name(ln_layer_kind k)
         [LN_L_MAXPOOL] = "MaxPool2D", [LN_L_TANH] = "Tanh", [LN_L_RELU] = "ReLU",
         [LN_L_FLATTEN] = "Flatten", [LN_L_DENSE] = "Dense", [LN_L_SOFTMAX_XENT] = "Softmax",
         [LN_L_STANH] = "ScaledTanh", [LN_L_SIGMOID] = "Sigmoid", [LN_L_SUBSAMPLE] = "Subsample",
-        [LN_L_PAD] = "Pad", [LN_L_NORMALIZE] = "Normalize",
+        [LN_L_PAD] = "Pad", [LN_L_NORMALIZE] = "Normalize", [LN_L_RBF] = "RBF",
     };
     return names[k];
 }

@@ -28,6 +28,7 @@ typedef enum ln_layer_kind {
     LN_L_SUBSAMPLE, /* LeCun's: 2x2 sum times a trainable coefficient plus a bias, per map */
     LN_L_PAD,       /* zero border of `pad` pixels (input layers only) */
     LN_L_NORMALIZE, /* x in [0,1] -> lo + (hi - lo) x (input layers only) */
+    LN_L_RBF,       /* last layer: Euclidean RBF units with fixed prototypes; loss in the engine */
 } ln_layer_kind;
 
 typedef struct ln_layer {
@@ -37,13 +38,15 @@ typedef struct ln_layer {
     int out_c, out_h, out_w;
     int k, pad;        /* conv: square kernel, symmetric padding; pad: border */
     int table;         /* conv: connection table (LN_TABLE_*), 0 all-to-all */
-    float lo, hi;      /* normalize */
+    float lo, hi;      /* normalize; rbf: lo is the MAP criterion's j, or -1 */
+    int frozen;        /* parameters never updated (RBF prototypes) */
     size_t w_off, w_len, b_off, b_len; /* into the parameter array */
 } ln_layer;
 
 typedef struct ln_net {
     char model[32];    /* built-in model name, or "custom" */
     char spec[2048];   /* the layers, in the spec language's canonical form */
+    int init;          /* LN_INIT_* */
     int in_c, in_h, in_w, nclasses;
     int nlayers;
     ln_layer layers[LN_MAX_LAYERS];
@@ -74,6 +77,11 @@ double ln_layer_flops(const ln_layer *l);
 /* Trainable parameters of a layer: all of them, except the weights a
  * connection table leaves out (stored as zeros, never updated). */
 size_t ln_layer_trainable(const ln_layer *l);
+size_t ln_net_trainable(const ln_net *net);
+/* RBF prototypes, out x in values of +-1: for 10 classes of 84 inputs the
+ * 7x12 glyphs of docs/MODELS.md ('#' +1, '.' -1); otherwise a seeded
+ * random +-1 code per class. */
+void ln_rbf_prototypes(int out, int in, uint64_t seed, float *w);
 /* 1 if a table connects output map o to input map i (0 for out-of-range). */
 int ln_table_connected(int table, int o, int i);
 const char *ln_layer_kind_name(ln_layer_kind k);

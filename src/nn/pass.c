@@ -138,6 +138,10 @@ double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int 
         case LN_L_SIGMOID: k->sigmoid_fwd(len, x, y); break;
         case LN_L_FLATTEN: break;
         case LN_L_DENSE: k->dense_fwd(n, l->in_c, l->out_c, x, p + l->w_off, p + l->b_off, y); break;
+        case LN_L_RBF:
+            loss = k->rbf(n, l->in_c, l->out_c, x, p + l->w_off, with_labels ? ws->labels : NULL, l->lo, grad_scale, y,
+                          with_labels && grad_scale != 0.0f ? ws->d0 : NULL);
+            break;
         case LN_L_SOFTMAX_XENT:
             if (with_labels)
                 loss = k->softmax_xent(n, l->out_c, x, ws->labels, grad_scale, y, grad_scale != 0.0f ? ws->d0 : NULL);
@@ -235,7 +239,8 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
         case LN_L_RESIZE: /* input layers come before any parameters (checked when */
         case LN_L_PAD:    /* the model is built): never reached */
         case LN_L_NORMALIZE:
-        case LN_L_SOFTMAX_XENT: dx = d; break;
+        case LN_L_SOFTMAX_XENT:
+        case LN_L_RBF: dx = d; break;
         }
         d = dx;
     }

@@ -12,13 +12,14 @@
 static const struct {
     const char *word;
     ln_spec_op op;
-    int nargs; /* 0: none; 1: one integer (or 'classes'); 2: AxB; 3: two decimals */
+    int nargs; /* 0: none; 1: one integer (or 'classes'); 2: AxB; 3: two decimals; 4: a scheme name */
 } WORDS[] = {
     {"resize", LN_SPEC_RESIZE, 2}, {"conv", LN_SPEC_CONV, 1},   {"avgpool", LN_SPEC_AVGPOOL, 1},
     {"maxpool", LN_SPEC_MAXPOOL, 1}, {"tanh", LN_SPEC_TANH, 0}, {"relu", LN_SPEC_RELU, 0},
     {"flatten", LN_SPEC_FLATTEN, 0}, {"dense", LN_SPEC_DENSE, 1}, {"softmax", LN_SPEC_SOFTMAX, 0},
     {"stanh", LN_SPEC_STANH, 0},     {"sigmoid", LN_SPEC_SIGMOID, 0}, {"subsample", LN_SPEC_SUBSAMPLE, 1},
-    {"pad", LN_SPEC_PAD, 1},         {"normalize", LN_SPEC_NORMALIZE, 3},
+    {"pad", LN_SPEC_PAD, 1},         {"normalize", LN_SPEC_NORMALIZE, 3}, {"rbf", LN_SPEC_RBF, 1},
+    {"init", LN_SPEC_INIT, 4},
 };
 enum { NWORDS = sizeof WORDS / sizeof WORDS[0] };
 
@@ -149,6 +150,13 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
             if (next(&x, &a, err, cap)) return LN_ERR_ARG;
             if (WORDS[w].nargs == 2) {
                 if (parse_dims(&x, &a, &it->a, &it->b, err, cap)) return LN_ERR_ARG;
+            } else if (WORDS[w].nargs == 4) {
+                if (a.sep || (strcmp(a.text, "glorot") != 0 && strcmp(a.text, "lecun98") != 0)) {
+                    snprintf(err, cap, "'init' at %d:%d: expected glorot or lecun98, got '%s'", it->line, it->col,
+                             a.sep ? "end of layer" : a.text);
+                    return LN_ERR_ARG;
+                }
+                it->a = strcmp(a.text, "lecun98") ? LN_INIT_GLOROT : LN_INIT_LECUN98;
             } else if (WORDS[w].nargs == 3) {
                 token b2;
                 if (a.sep || !is_decimal(a.text, &it->lo) || next(&x, &b2, err, cap) || b2.sep ||
@@ -157,7 +165,7 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
                              it->line, it->col);
                     return LN_ERR_ARG;
                 }
-            } else if (it->op == LN_SPEC_DENSE && !strcmp(a.text, "classes")) {
+            } else if ((it->op == LN_SPEC_DENSE || it->op == LN_SPEC_RBF) && !strcmp(a.text, "classes")) {
                 it->a = LN_SPEC_CLASSES;
             } else if (!is_int(a.text) || atoi(a.text) < 1) {
                 snprintf(err, cap, "'%s' at %d:%d needs a positive number, got '%s'", WORDS[w].word, a.line, a.col,
@@ -191,6 +199,12 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
             } else {
                 x = save;
             }
+        }
+        if (it->op == LN_SPEC_RBF) { /* rbf N [map]: the MAP criterion (its 'same' flag) */
+            lexer save = x;
+            if (next(&x, &a, err, cap)) return LN_ERR_ARG;
+            if (!a.sep && !strcmp(a.text, "map")) it->same = 1;
+            else x = save;
         }
         if (it->op == LN_SPEC_PAD && it->a > 16) {
             snprintf(err, cap, "pad at %d:%d: at most 16, got %d", it->line, it->col, it->a);
@@ -228,6 +242,11 @@ size_t ln_spec_format(const ln_spec *s, char *buf, size_t cap)
                      it->table ? " table lecun98" : "");
             break;
         case LN_SPEC_PAD: snprintf(one, sizeof one, "pad %d", it->a); break;
+        case LN_SPEC_INIT: snprintf(one, sizeof one, "init %s", it->a == LN_INIT_LECUN98 ? "lecun98" : "glorot"); break;
+        case LN_SPEC_RBF:
+            if (it->a == LN_SPEC_CLASSES) snprintf(one, sizeof one, "rbf classes%s", it->same ? " map" : "");
+            else snprintf(one, sizeof one, "rbf %d%s", it->a, it->same ? " map" : "");
+            break;
         case LN_SPEC_NORMALIZE: snprintf(one, sizeof one, "normalize %g %g", (double)it->lo, (double)it->hi); break;
         case LN_SPEC_AVGPOOL: case LN_SPEC_MAXPOOL: case LN_SPEC_SUBSAMPLE: snprintf(one, sizeof one, "%s %d", ln_spec_op_word(it->op), it->a); break;
         case LN_SPEC_DENSE:
@@ -249,6 +268,12 @@ static const struct {
                "conv 120 5x5 same; tanh; flatten; dense 84; tanh; dense classes; softmax"},
     {"lenet5-relu", "resize 28x28; conv 6 5x5 same; relu; maxpool 2; conv 16 5x5 same; relu; maxpool 2; "
                     "conv 120 5x5 same; relu; flatten; dense 84; relu; dense classes; softmax"},
+    /* LeCun et al. 1998, section II.B: 28x28 padded to 32x32, pixels to
+     * [-0.1, 1.175], C1 S2 C3(Table I) S4 C5 F6 with the scaled tanh, RBF
+     * outputs; 60,000 trainable parameters */
+    {"lenet5-1998", "init lecun98; pad 2; normalize -0.1 1.175; conv 6 5x5 valid; stanh; subsample 2; stanh; "
+                    "conv 16 5x5 valid table lecun98; stanh; subsample 2; stanh; conv 120 5x5 valid; stanh; "
+                    "flatten; dense 84; stanh; rbf classes"},
 };
 
 const char *ln_spec_builtin(const char *name)

@@ -10,11 +10,13 @@
 #define LN_SPEC_TEXT_MAX 16384
 #define LN_SPEC_CLASSES (-1) /* 'dense classes': as many units as the data has classes */
 #define LN_TABLE_LECUN98 1   /* Table I of LeCun et al. 1998: S2 (6 maps) -> C3 (16 maps) */
+#define LN_INIT_GLOROT 0     /* 'init glorot' (the default): Keras's Glorot-uniform, zero biases */
+#define LN_INIT_LECUN98 1    /* 'init lecun98': every weight and bias uniform in +-2.4 / fan-in */
 
 typedef enum ln_spec_op {
     LN_SPEC_RESIZE, LN_SPEC_CONV, LN_SPEC_AVGPOOL, LN_SPEC_MAXPOOL, LN_SPEC_TANH, LN_SPEC_RELU,
     LN_SPEC_FLATTEN, LN_SPEC_DENSE, LN_SPEC_SOFTMAX, LN_SPEC_STANH, LN_SPEC_SIGMOID, LN_SPEC_SUBSAMPLE,
-    LN_SPEC_PAD, LN_SPEC_NORMALIZE,
+    LN_SPEC_PAD, LN_SPEC_NORMALIZE, LN_SPEC_RBF, LN_SPEC_INIT,
 } ln_spec_op;
 
 typedef struct ln_spec_item {

@@ -127,7 +127,7 @@ static ln_status plan_update(ln_trainer *t)
         }
         for (int i = 0; i < net->nlayers; i++) {
             const ln_layer *l = &net->layers[i];
-            if (!l->w_len || is_deferred(t, i)) continue;
+            if (!l->w_len || is_deferred(t, i) || l->frozen) continue;
             size_t lo = l->w_off, hi = l->b_off + l->b_len; /* weights then biases, adjacent */
             for (size_t a = lo; a < hi; a += REDUCE_BLOCK, n++)
                 if (pass) t->items[n] = (ln_update_item){.layer = -1, .lo = a, .hi = hi - a < REDUCE_BLOCK ? hi : a + REDUCE_BLOCK};
