@@ -218,10 +218,14 @@ Test(spec, hand_typed_spec_trains_and_reloads, .timeout = 300)
     snprintf(cmd, sizeof cmd, "train --model lenet5-1998 --limit 2000 --epochs 1 --quiet --save %s", m98);
     cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "60,000 parameters") && strstr(out, "lr 0.002"), "%s", out);
+    const char *t = strstr(out, "test loss ");
+    cr_assert_not_null(t, "%s", out);
+    double tl = atof(t + 10); /* the test loss training reported */
     snprintf(cmd, sizeof cmd, "eval --load %s --json", m98);
     cr_assert_eq(run_cli(cmd, out, sizeof out), 0, "%s", out);
-    acc = strstr(out, "\"test_acc\":");
-    cr_assert(acc && atof(acc + 11) > 0.5, "%s", out);
+    const char *el = strstr(out, "\"test_loss\":");
+    cr_assert_not_null(el, "%s", out);
+    cr_assert(fabs(atof(el + 12) - tl) <= 1e-4 * tl, "reloaded model: test loss %s, training reported %.4f", el, tl);
     cr_assert_eq(run_cli("info --model lenet5-relu", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "spec: resize 28x28; conv 6 5x5 same; relu; maxpool 2;"), "%s", out);
 }
