@@ -81,14 +81,20 @@ Test(train, chunk_size_depends_on_batch_only)
 
 Test(train, schedules)
 {
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_CONSTANT, 0.1f, 50, 100, 0), 0.1f, 1e-7);
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 0), 0.1f, 1e-7);
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 50, 100, 0), 0.05f, 1e-7);
-    cr_assert_lt(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 99, 100, 0), 1e-4f);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_CONSTANT, 0.1f, 50, 100, 0, 0), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 0, 0), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 50, 100, 0, 0), 0.05f, 1e-7);
+    cr_assert_lt(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 99, 100, 0, 0), 1e-4f);
     /* warm-up ramps linearly to the base rate, then the cosine starts */
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 10), 0.01f, 1e-7);
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 9, 100, 10), 0.1f, 1e-7);
-    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 55, 100, 10), 0.05f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 0, 100, 10, 0), 0.01f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 9, 100, 10, 0), 0.1f, 1e-7);
+    cr_assert_float_eq(ln_schedule_lr(LN_SCHED_COSINE, 0.1f, 55, 100, 10, 0), 0.05f, 1e-7);
+    /* lecun98: 1, 0.4, 0.2, 0.1, 0.02 of the base after 2, 3, 3 and 4 epochs (10 steps each) */
+    static const float want[] = {1, 1, 0.4f, 0.4f, 0.4f, 0.2f, 0.2f, 0.2f, 0.1f, 0.1f, 0.1f, 0.1f, 0.02f, 0.02f};
+    for (int e = 0; e < 14; e++) {
+        cr_assert_float_eq(ln_schedule_lr(LN_SCHED_LECUN98, 0.5f, 10L * e, 200, 0, 10), 0.5f * want[e], 1e-7, "epoch %d", e);
+        cr_assert_float_eq(ln_schedule_lr(LN_SCHED_LECUN98, 0.5f, 10L * e + 9, 200, 0, 10), 0.5f * want[e], 1e-7);
+    }
 }
 
 /* Two steps on one batch from the same start, returning fc2.bias[0] after

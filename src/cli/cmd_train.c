@@ -119,7 +119,9 @@ static int run(const train_args *a, const ln_kernels *k)
            a->nesterov && a->momentum > 0 ? " nesterov" : "", a->weight_decay, a->threads, k->isa);
     fflush(stdout);
 
-    ln_schedule sched = strcmp(a->schedule, "cosine") == 0 ? LN_SCHED_COSINE : LN_SCHED_CONSTANT;
+    ln_schedule sched = !strcmp(a->schedule, "cosine")    ? LN_SCHED_COSINE
+                        : !strcmp(a->schedule, "lecun98") ? LN_SCHED_LECUN98
+                                                          : LN_SCHED_CONSTANT;
     long steps_per_epoch = (train.n + a->batch - 1) / a->batch;
     long total = steps_per_epoch * a->epochs, step = 0;
     ln_rng shuffle;
@@ -133,7 +135,7 @@ static int run(const train_args *a, const ln_kernels *k)
         long right = 0, seen = 0;
         for (long s = 0; s < steps_per_epoch; s++, step++) {
             int lo = (int)(s * a->batch), n = train.n - lo < a->batch ? train.n - lo : a->batch;
-            ln_sgd opt = {.lr = ln_schedule_lr(sched, a->lr, step, total, a->warmup * steps_per_epoch),
+            ln_sgd opt = {.lr = ln_schedule_lr(sched, a->lr, step, total, a->warmup * steps_per_epoch, steps_per_epoch),
                           .momentum = a->momentum, .weight_decay = a->weight_decay, .nesterov = a->nesterov};
             double l, t0 = now();
             int ok;
@@ -172,7 +174,7 @@ static int run(const train_args *a, const ln_kernels *k)
                     "\"img_per_s\":%.1f,\"seconds\":%.3f,\"lr\":%.6g}\n",
                     e, loss_sum / seen, (double)right / seen, test.n ? test_loss : -1.0, test.n ? test_acc : -1.0, rate,
                     t_train + t_eval,
-                    ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch));
+                    ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch, steps_per_epoch));
             fflush(log);
         }
     }
@@ -261,7 +263,7 @@ int cmd_train(int argc, char **argv)
         {"nesterov", OPT_FLAG, &a.nesterov, 0, 0, NULL, "Nesterov momentum (on in the default recipe)"},
         {"no-nesterov", OPT_FLAG, &a.no_nesterov, 0, 0, NULL, "classical momentum"},
         {"weight-decay", OPT_FLOAT, &a.weight_decay, 0, 1, "X", "L2 weight decay (default 5e-4; seed 0)"},
-        {"schedule", OPT_STR, &a.schedule, 0, 0, "NAME", "learning rate: constant or cosine (default cosine; seed constant)"},
+        {"schedule", OPT_STR, &a.schedule, 0, 0, "NAME", "learning rate: constant, cosine or lecun98 (the 1998 paper's steps; default cosine; seed constant)"},
         {"warmup", OPT_INT, &a.warmup, 0, 100000, "EPOCHS", "linear warm-up epochs before the schedule (default 0)"},
         {"seed", OPT_U64, &a.seed, 0, 0, "N", "seed of initialisation and shuffling (default 1)"},
         {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
@@ -277,8 +279,8 @@ int cmd_train(int argc, char **argv)
     rc = opts_parse("train", "[options]", specs, argc, argv, 2, pos, 0, &npos);
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (a.no_nesterov) a.nesterov = 0;
-    if (strcmp(a.schedule, "constant") != 0 && strcmp(a.schedule, "cosine") != 0) {
-        fprintf(stderr, "lenet train: --schedule: unknown schedule '%s' (expected constant or cosine)\n", a.schedule);
+    if (strcmp(a.schedule, "constant") != 0 && strcmp(a.schedule, "cosine") != 0 && strcmp(a.schedule, "lecun98") != 0) {
+        fprintf(stderr, "lenet train: --schedule: unknown schedule '%s' (expected constant, cosine or lecun98)\n", a.schedule);
         return EXIT_USAGE;
     }
     if ((rc = cli_check_model("train", a.model))) return rc;

@@ -371,9 +371,13 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
     return st;
 }
 
-float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup)
+float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup, long per_epoch)
 {
     if (step < warmup) return base * (float)(step + 1) / (float)warmup;
+    if (s == LN_SCHED_LECUN98) {
+        long e = per_epoch > 0 ? step / per_epoch : 0;
+        return base * (e < 2 ? 1.0f : e < 5 ? 0.4f : e < 8 ? 0.2f : e < 12 ? 0.1f : 0.02f);
+    }
     if (s == LN_SCHED_CONSTANT || total <= warmup) return base;
     double t = (double)(step - warmup) / (double)(total - warmup);
     return (float)(0.5 * base * (1.0 + cos(3.14159265358979323846 * t)));

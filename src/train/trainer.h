@@ -13,7 +13,11 @@
 #include "data/dataset.h"
 #include "nn/pass.h"
 
-typedef enum ln_schedule { LN_SCHED_CONSTANT, LN_SCHED_COSINE } ln_schedule;
+/* constant; cosine to zero at the last step; lecun98: the shape of LeCun
+ * et al.'s 1998 schedule (0.0005 for 2 epochs, 0.0002 for 3, 0.0001 for
+ * 3, 0.00005 for 4, then 0.00001) as multiples 1, 0.4, 0.2, 0.1, 0.02 of
+ * the base rate, per epoch. */
+typedef enum ln_schedule { LN_SCHED_CONSTANT, LN_SCHED_COSINE, LN_SCHED_LECUN98 } ln_schedule;
 
 /* ln_sgd (the optimizer's settings) is the SGD kernel's, in kernels.h. */
 
@@ -101,7 +105,7 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
                       double *mean_loss, double *accuracy);
 
 /* Learning rate at global step `step` of `total`, warm-up steps first. */
-float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup);
+float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup, long per_epoch);
 
 /* Fill ws->x0 and ws->labels with samples idx[0..n) of d scaled to [0,1],
  * augmented by a (NULL or all-zero: as stored). */
