@@ -125,13 +125,34 @@ def set_threads(torch, threads, blas_setter):
         blas_setter(threads)
 
 
-def torch_train(torch, x, y, order, batch, threads, steps, blas_setter=None):
+def lenet5_1998_like(torch):
+    """PyTorch's nearest to lenet5-1998: the same shapes (28x28 padded to 32,
+    valid 5x5 convolutions, 2x2 average pooling, 120-84-10) but a dense C3,
+    plain tanh, fixed pooling and a softmax output: no connection tables,
+    trainable subsampling or RBF units in torch.nn."""
+    nn = torch.nn
+    m = nn.Sequential(
+        nn.ZeroPad2d(2), nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(),
+        nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10))
+    for mod in m.modules():
+        if isinstance(mod, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(mod.weight)
+            nn.init.zeros_(mod.bias)
+    return m
+
+
+MODELS = {"lenet5": lenet5, "lenet5-1998": lenet5_1998_like}
+
+
+def torch_train(torch, x, y, order, batch, threads, steps, blas_setter=None, model="lenet5"):
     """Median images/s over `steps` SGD steps after 3 warm-up steps; the
     data phase (uint8 -> float) is inside the step, as in lenet."""
     import torch.nn.functional as F
     set_threads(torch, threads, blas_setter)
     torch.manual_seed(1)
-    m = lenet5(torch)
+    m = MODELS[model](torch)
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
     span = len(order) - batch + 1
     times = []
@@ -149,12 +170,12 @@ def torch_train(torch, x, y, order, batch, threads, steps, blas_setter=None):
     return batch / statistics.median(times)
 
 
-def torch_eval(torch, x, y, threads, reps, batch=1000, blas_setter=None):
+def torch_eval(torch, x, y, threads, reps, batch=1000, blas_setter=None, model="lenet5"):
     """Median images/s of a pass over the test set: logits, loss, accuracy."""
     import torch.nn.functional as F
     set_threads(torch, threads, blas_setter)
     torch.manual_seed(1)
-    m = lenet5(torch).eval()
+    m = MODELS[model](torch).eval()
     times = []
     with torch.no_grad():
         for r in range(-1, reps):
@@ -183,6 +204,8 @@ def run_bench(exe, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", choices=sorted(MODELS), default="lenet5",
+                    help="lenet5 (the seed's; default) or lenet5-1998 (against PyTorch's nearest: dense C3, softmax)")
     ap.add_argument("--batches", default="32,64,256", help="batch sizes (default 32,64,256)")
     ap.add_argument("--threads", default="1,2", help="thread counts (default 1,2)")
     ap.add_argument("--steps", type=int, default=30, help="timed steps per measurement (default 30)")
@@ -212,7 +235,8 @@ def main():
     order = torch.from_numpy(np.random.default_rng(7).permutation(len(y)))
     cpu = run_bench(a.lenet_bench, ["train", "--steps", "1", "--batch", "8", "--threads", "1", "--data", a.data])["cpu"]
     blas, blas_setter = blas_of_torch(torch)
-    print(f"lenet vs PyTorch {torch.__version__}, seed's LeNet-5 on Fashion-MNIST, SGD lr 0.01 momentum 0.9")
+    what = "the seed's LeNet-5" if a.model == "lenet5" else "lenet5-1998 (PyTorch: its nearest equivalent)"
+    print(f"lenet vs PyTorch {torch.__version__}, {what} on Fashion-MNIST, SGD lr 0.01 momentum 0.9")
     print(f"PyTorch's BLAS: {blas}" + ("; its thread pool sized to each thread count" if blas_setter else ""))
     if blas.startswith("reference"):
         print("warning: PyTorch's dense layers run on the unoptimized reference BLAS; libtorch recommends OpenBLAS "
@@ -229,9 +253,9 @@ def main():
             tv, lv, runs = [], [], []
             for _ in range(a.repeats):
                 time.sleep(0.2)  # let the other side's spinning worker threads go idle
-                tv.append(torch_train(torch, x, y, order, b, t, a.steps, blas_setter))
+                tv.append(torch_train(torch, x, y, order, b, t, a.steps, blas_setter, a.model))
                 time.sleep(0.2)
-                r = run_bench(a.lenet_bench, ["train", "--batch", str(b), "--threads", str(t),
+                r = run_bench(a.lenet_bench, ["train", "--model", a.model, "--batch", str(b), "--threads", str(t),
                                               "--steps", str(a.steps), "--data", a.data])["runs"][0]
                 lv.append(r["img_per_s"])
                 runs.append(r)
@@ -264,14 +288,14 @@ def main():
     if not a.no_eval:
         xt, yt = load_split(a.data, "t10k")
         t = max(threads)
-        tv = torch_eval(torch, xt, yt, t, a.eval_reps, blas_setter=blas_setter)
-        le = run_bench(a.lenet_bench, ["eval", "--threads", str(t), "--reps", str(a.eval_reps), "--data", a.data])
+        tv = torch_eval(torch, xt, yt, t, a.eval_reps, blas_setter=blas_setter, model=a.model)
+        le = run_bench(a.lenet_bench, ["eval", "--model", a.model, "--threads", str(t), "--reps", str(a.eval_reps), "--data", a.data])
         ev = {"threads": t, "images": len(yt), "torch_batch": 1000, "torch_img_per_s": tv,
               "lenet_img_per_s": le["img_per_s"], "ratio": le["img_per_s"] / tv}
         print(f"\ninference, {len(yt)} test images, {plural(t, 'thread')}: PyTorch (batch 1000) {tv:.0f} img/s, "
               f"lenet eval {le['img_per_s']:.0f} img/s: {ev['ratio']:.2f}x")
     if a.json:
-        out = {"torch_version": torch.__version__, "torch_blas": blas, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
+        out = {"model": a.model, "torch_version": torch.__version__, "torch_blas": blas, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
                "repeats": a.repeats, "rows": rows, "best": best, "eval": ev,
                "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])}
         tmp = a.json + ".tmp"

@@ -28,8 +28,9 @@ with open(sys.argv[2], "w") as f:
         f.write('"inference\\n%d thr" %.1f %.1f %.2f\n' % (e["threads"], e["torch_img_per_s"],
                                                           e["lenet_img_per_s"], e["ratio"]))
 blas = r.get("torch_blas", "?").split(" (")[0]
-open(sys.argv[3], "w").write("lenet vs PyTorch %s (%s): seed's LeNet-5, Fashion-MNIST, %s, %d cores"
-                             % (r["torch_version"], blas, r["cpu"], r["cores"]))
+model = {"lenet5": "seed's LeNet-5"}.get(r.get("model", "lenet5"), r.get("model"))
+open(sys.argv[3], "w").write("lenet vs PyTorch %s (%s): %s, Fashion-MNIST, %s, %d cores"
+                             % (r["torch_version"], blas, model, r["cpu"], r["cores"]))
 EOF
 
 gnuplot <<EOF
