@@ -36,6 +36,15 @@ static int load_pair(const char *cmd, const char *model_path, const cli_data *cd
     return 0;
 }
 
+/* What the last layer gives per class: softmax probabilities ("p=0.93"),
+ * or an RBF model's squared distances, stored negated ("distance 12.3"). */
+static const char *score_str(const ln_net *net, float v, char *buf, size_t cap)
+{
+    if (net->layers[net->nlayers - 1].kind == LN_L_RBF) snprintf(buf, cap, "distance %.3f", -(double)v);
+    else snprintf(buf, cap, "p=%.4f", (double)v);
+    return buf;
+}
+
 static const char *class_name(const ln_net *net, int c, char *buf, size_t cap)
 {
     if (net->class_names) snprintf(buf, cap, "%s", net->class_names[c]);
@@ -141,9 +150,10 @@ static int predict_files(const ln_net *net, const ln_kernels *k, const char *con
                     int t = order[i];
                     order[i] = order[j], order[j] = t;
                 }
-        char name[128];
-        printf("%s: %s (p=%.4f)", files[f], class_name(net, order[0], name, sizeof name), p[order[0]]);
-        for (int i = 1; i < top && i < n; i++) printf(", %s %.4f", class_name(net, order[i], name, sizeof name), p[order[i]]);
+        char name[128], sc[48];
+        printf("%s: %s (%s)", files[f], class_name(net, order[0], name, sizeof name), score_str(net, p[order[0]], sc, sizeof sc));
+        for (int i = 1; i < top && i < n; i++)
+            printf(", %s %s", class_name(net, order[i], name, sizeof name), score_str(net, p[order[i]], sc, sizeof sc));
         printf("\n");
     }
     if (!rgb) rc = cli_fail("predict");
@@ -201,9 +211,11 @@ int cmd_predict(int argc, char **argv)
             ln_forward(&net, k, &ws, 1, 0, 0.0f);
             const float *p = ln_ws_probs(&net, &ws);
             int best = ln_argmax(p, net.nclasses);
-            printf("test image %d: predicted class %s (p=%.4f), label %s\n", index, class_name(&net, best, a, sizeof a),
-                   p[best], class_name(&net, test.labels[index], b, sizeof b));
-            for (int c = 0; c < net.nclasses; c++) printf("  class %s: %.6f\n", class_name(&net, c, a, sizeof a), p[c]);
+            char sc[48];
+            printf("test image %d: predicted class %s (%s), label %s\n", index, class_name(&net, best, a, sizeof a),
+                   score_str(&net, p[best], sc, sizeof sc), class_name(&net, test.labels[index], b, sizeof b));
+            for (int c = 0; c < net.nclasses; c++)
+                printf("  class %s: %s\n", class_name(&net, c, a, sizeof a), score_str(&net, p[c], sc, sizeof sc));
         }
     }
     ln_ws_free(&ws);
