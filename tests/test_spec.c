@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "nn/net.h"
+#include "nn/pass.h"
 #include "nn/spec.h"
 #include "support.h"
 
@@ -228,4 +230,88 @@ Test(spec, hand_typed_spec_trains_and_reloads, .timeout = 300)
     cr_assert(fabs(atof(el + 12) - tl) <= 1e-4 * tl, "reloaded model: test loss %s, training reported %.4f", el, tl);
     cr_assert_eq(run_cli("info --model lenet5-relu", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "spec: resize 28x28; conv 6 5x5 same; relu; maxpool 2;"), "%s", out);
+}
+
+/* Random token soup: every input parses or is refused with a message, and
+ * what parses builds or is refused (no crash, nothing read out of bounds:
+ * the sanitizer build runs this too). */
+Test(spec, random_specs_never_crash)
+{
+    static const char *const tok[] = {"conv", "6", "5x5", "3x3", "same", "valid", "table", "lecun98", "tanh",
+                                      "stanh", "relu", "sigmoid", "avgpool", "maxpool", "subsample", "2", "pad",
+                                      "normalize", "-0.1", "1.175", "flatten", "dense", "84", "classes", "softmax",
+                                      "rbf", "map", "init", "glorot", "resize", "28x28", ";", "\n", "#", "x", "@",
+                                      "-", ".", "0", "99999999"};
+    ln_rng r;
+    ln_rng_seed(&r, 77);
+    int parsed = 0, built = 0;
+    for (int t = 0; t < 3000; t++) {
+        char text[512] = "";
+        int n = 1 + (int)ln_rng_below(&r, 24);
+        for (int i = 0; i < n; i++) {
+            const char *w = tok[ln_rng_below(&r, sizeof tok / sizeof tok[0])];
+            strncat(text, w, sizeof text - strlen(text) - 2);
+            strncat(text, ln_rng_below(&r, 4) ? " " : "", sizeof text - strlen(text) - 1);
+        }
+        ln_spec s;
+        char err[256] = "";
+        if (ln_spec_parse(text, &s, err, sizeof err) != LN_OK) {
+            cr_assert(err[0], "'%s' refused without a message", text);
+            continue;
+        }
+        parsed++;
+        ln_net net;
+        if (ln_net_build(text, 1, 28, 28, 10, &net) == LN_OK) {
+            built++;
+            ln_net_free(&net);
+        } else {
+            cr_assert(ln_last_error()[0], "'%s' not built, no message", text);
+        }
+    }
+    cr_log_info("%d of 3000 parsed, %d built", parsed, built);
+    cr_assert_gt(parsed, 0);
+}
+
+/* Random layer lists (each layer well formed, the order anything): what
+ * builds also runs forward and backward on a small batch, in a workspace
+ * sized by the model; what does not build says why. */
+Test(spec, random_layer_orders_build_or_explain)
+{
+    static const char *const lay[] = {"conv 6 5x5 same", "conv 4 3x3 valid", "conv 16 5x5 valid table lecun98",
+                                      "tanh", "stanh", "relu", "sigmoid", "avgpool 2", "maxpool 2", "subsample 2",
+                                      "pad 2", "normalize -0.1 1.175", "flatten", "dense 20", "dense classes",
+                                      "softmax", "rbf classes", "rbf classes map", "init lecun98", "resize 14x14"};
+    ln_rng r;
+    ln_rng_seed(&r, 78);
+    int built = 0;
+    for (int t = 0; t < 4000; t++) {
+        char text[1024] = "";
+        int n = 2 + (int)ln_rng_below(&r, 9);
+        for (int i = 0; i < n; i++) {
+            /* end with a loss layer more often than chance */
+            const char *w = i == n - 1 && ln_rng_below(&r, 2) ? (ln_rng_below(&r, 2) ? "flatten; dense classes; softmax" : "flatten; dense 84; rbf classes")
+                                                               : lay[ln_rng_below(&r, sizeof lay / sizeof lay[0])];
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? "; " : "", w);
+        }
+        ln_net net;
+        if (ln_net_build(text, 1, 28, 28, 10, &net) != LN_OK) {
+            cr_assert(ln_last_error()[0], "'%s' not built, no message", text);
+            continue;
+        }
+        built++;
+        ln_net_init(&net, (uint64_t)t);
+        ln_workspace ws;
+        cr_assert_eq(ln_ws_alloc(&net, ln_kernels_scalar(), 3, &ws), LN_OK);
+        for (int i = 0; i < 3 * 28 * 28; i++) ws.x0[i] = (float)ln_rng_uniform(&r);
+        for (int i = 0; i < 3; i++) ws.labels[i] = (uint8_t)ln_rng_below(&r, 10);
+        float *g = calloc(net.nparams + 1, sizeof *g);
+        double loss = ln_forward(&net, ln_kernels_scalar(), &ws, 3, 1, 1.0f / 3);
+        ln_backward(&net, ln_kernels_scalar(), &ws, 3, g, NULL);
+        cr_assert(isfinite(loss), "'%s': loss %g", text, loss);
+        free(g);
+        ln_ws_free(&ws);
+        ln_net_free(&net);
+    }
+    cr_log_info("%d of 4000 random layer lists built and ran", built);
+    cr_assert_gt(built, 50, "only %d built: the generator is too harsh to test anything", built);
 }
