@@ -1,12 +1,10 @@
 /* lenet eval and lenet predict: use a saved model on a test set, or on
  * JPEG files. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "data/jpeg.h"
 #include "io/model_file.h"
 #include "opts.h"
 #include "train/trainer.h"
@@ -98,8 +96,8 @@ int cmd_eval(int argc, char **argv)
     return rc;
 }
 
-/* Classify JPEG files: decoded to the model's input (gray models get the
- * mean of the three planes). */
+/* Classify JPEG files, read and decoded as the folder loader does, to the
+ * model's input (gray models get the mean of the three planes). */
 static int predict_files(const ln_net *net, const ln_kernels *k, const char *const *files, int nfiles, int top)
 {
     ln_workspace ws = {0};
@@ -108,29 +106,8 @@ static int predict_files(const ln_net *net, const ln_kernels *k, const char *con
     size_t plane = (size_t)net->in_h * net->in_w;
     uint8_t *rgb = malloc(3 * plane);
     for (int f = 0; f < nfiles && rgb; f++) {
-        size_t len = 0;
-        uint8_t *buf = NULL;
-        FILE *fp = fopen(files[f], "rb");
-        char why[200] = "";
-        if (!fp) snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
-        else {
-            size_t cap = 1 << 16;
-            buf = malloc(cap);
-            for (size_t r; buf && (r = fread(buf + len, 1, cap - len, fp)) > 0;) {
-                len += r;
-                if (len == cap) {
-                    uint8_t *nb = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
-                    if (!nb) break;
-                    buf = nb, cap *= 2;
-                }
-            }
-            fclose(fp);
-        }
-        if (!why[0] && (!buf || ln_jpeg_decode_rgb(buf, len, net->in_h, net->in_w, rgb, why, sizeof why) != LN_OK) &&
-            !why[0])
-            snprintf(why, sizeof why, "out of memory");
-        free(buf);
-        if (why[0]) {
+        char why[LN_FOLDER_REASON] = "";
+        if (ln_image_file_decode(files[f], net->in_h, net->in_w, rgb, why) != 0) {
             fprintf(stderr, "lenet predict: %s: %s\n", files[f], why);
             rc = EXIT_RUNTIME;
             continue;

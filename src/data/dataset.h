@@ -82,7 +82,7 @@ int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses);
 ln_status ln_folder_list(const char *dir, char ***paths, int *n);
 void ln_folder_list_free(char **paths, int n);
 /* Read and decode one file as the loader does into 3 x h x w bytes: 0 ok,
- * 1 bad (reason in why, LN_FOLDER_REASON bytes), 2 not an image. */
+ * 1 bad, 2 not an image; unless 0, why (LN_FOLDER_REASON bytes) says why. */
 #define LN_FOLDER_REASON 160
 int ln_image_file_decode(const char *path, int h, int w, uint8_t *out, char *why);
 /* Imagenette's readable name for a WordNet id, or NULL. */

@@ -250,6 +250,7 @@ static int decode_file(const entry *e, int h, int w, uint8_t *out, char *why)
     }
     const char *kind = ln_sniff_image(buf, len);
     if (!kind && !named_like_image(e->path)) {
+        snprintf(why, REASON, "%s", len ? "not a JPEG" : "empty file"); /* for callers that report it */
         rc = IGNORED;
         goto out;
     }
