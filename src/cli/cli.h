@@ -27,9 +27,10 @@ typedef struct cli_data {
     const char *cache; /* NULL: default; "" (--no-cache): none */
     int strict, threads, h, w;
     int quiet_summary; /* no summary line (machine-readable output follows) */
+    int test_only;     /* eval/predict: an MNIST directory's training split is not loaded */
     unsigned long long seed;
 } cli_data;
-/* Load --data: an MNIST-format directory (train + t10k) or a JPEG image
+/* Load --data: an MNIST-format directory (train, unless test_only, and t10k) or a JPEG image
  * folder (train + its val split), printing a one-line summary of a folder
  * to stdout. Prints the error and returns EXIT_RUNTIME on failure. */
 int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test);

@@ -66,7 +66,7 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_data
             fprintf(stderr, "lenet %s: --val-split: %s has its own test split (t10k)\n", cmd, o->dir);
             return EXIT_USAGE;
         }
-        if (ln_mnist_load(o->dir, "train", train) || ln_mnist_load(o->dir, "t10k", test)) {
+        if ((!o->test_only && ln_mnist_load(o->dir, "train", train)) || ln_mnist_load(o->dir, "t10k", test)) {
             ln_dataset_free(train);
             return cli_fail(cmd);
         }

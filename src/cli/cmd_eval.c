@@ -79,7 +79,7 @@ int cmd_eval(int argc, char **argv)
     ln_net net = {0};
     ln_dataset test = {0};
     double loss, acc;
-    cd.val_split = split, cd.threads = threads, cd.quiet_summary = json;
+    cd.val_split = split, cd.threads = threads, cd.quiet_summary = json, cd.test_only = 1;
     if (!(rc = load_pair("eval", load, &cd, &net, &test))) {
         if (ln_evaluate(&net, k, threads, &test, &loss, &acc) != LN_OK) {
             rc = cli_fail("eval");
@@ -143,7 +143,8 @@ int cmd_predict(int argc, char **argv)
 {
     const char *load = NULL;
     int index = -1, top = 3;
-    cli_data cd = {.dir = LN_DEFAULT_DATA_DIR, .seed = 1, .quiet_summary = 1, .threads = cli_default_threads()};
+    cli_data cd = {.dir = LN_DEFAULT_DATA_DIR, .seed = 1, .quiet_summary = 1, .test_only = 1,
+                   .threads = cli_default_threads()};
     float split = 0.0f;
     const opt_spec specs[] = {
         {"load", OPT_STR, &load, 0, 0, "FILE", "model file (required)"},
