@@ -1,15 +1,20 @@
-/* lenet train: load data, build the model, run epochs of SGD, evaluate on
- * the test set after each epoch, save the model atomically at the end. */
+/* lenet train: load data, build the model (or resume a checkpoint), run
+ * epochs of SGD, evaluate on the test set after each epoch, checkpoint as
+ * asked, save the model atomically at the end. SIGINT/SIGTERM finish the
+ * step, save a checkpoint and exit 130/143. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "core/rng.h"
+#include "io/checkpoint.h"
 #include "io/model_file.h"
 #include "opts.h"
 #include "train/trainer.h"
@@ -17,7 +22,9 @@
 
 typedef struct train_args {
     const char *model, *data, *save, *log, *schedule, *kernels, *recipe, *cache, *augment;
+    const char *checkpoint, *every, *resume;
     int epochs, batch, threads, limit, warmup, nesterov, quiet, no_nesterov, strict, no_cache;
+    int every_steps, stop_after; /* every_steps 0: checkpoint each epoch */
     float lr, momentum, weight_decay, val_split;
     unsigned long long seed;
     ln_augment aug;
@@ -65,7 +72,65 @@ static void progress(int epoch, int epochs, long done, long total, double loss, 
     fflush(stderr);
 }
 
-static int run(const train_args *a, const ln_kernels *k)
+/* The signal that asked the run to stop, 0 if none. The handler is
+ * one-shot (SA_RESETHAND): a second Ctrl-C kills at once, and the file on
+ * disk is still the last complete checkpoint, as saves are atomic. */
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* What the checkpoint knows about the data: count and CRC-32 of the pixels
+ * and labels in order. A resumed run must see the same images. */
+static uint32_t data_crc(const ln_dataset *d)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    size_t n = (size_t)d->n * d->c * d->h * d->w;
+    for (size_t o = 0; o < n; o += 1u << 30) c = crc32(c, d->pixels + o, (uInt)(n - o < (1u << 30) ? n - o : 1u << 30));
+    return (uint32_t)crc32(c, d->labels, (uInt)d->n);
+}
+
+/* A run resumed from a checkpoint: its network, momentum and state. */
+typedef struct resumed {
+    ln_net net;
+    float *velocity;
+    ln_train_state st;
+} resumed;
+
+/* The state of a run at a step boundary. */
+typedef struct run_pos {
+    long epoch, epoch_step, step;
+    const ln_rng *epoch_rng; /* before this epoch's shuffle */
+    double loss_sum, seconds;
+    long right, seen;
+} run_pos;
+
+static ln_status save_checkpoint(const char *path, const train_args *a, const ln_kernels *k, const ln_trainer *tr,
+                                 const ln_dataset *train, uint32_t crc, const run_pos *p)
+{
+    ln_train_state s = {.epoch = p->epoch, .epoch_step = p->epoch_step, .step = p->step, .loss_sum = p->loss_sum,
+                        .seconds = p->seconds, .right = p->right, .seen = p->seen, .epochs = a->epochs,
+                        .batch = a->batch, .warmup = a->warmup, .nesterov = a->nesterov, .limit = a->limit,
+                        .lr = a->lr, .momentum = a->momentum, .weight_decay = a->weight_decay,
+                        .val_split = a->val_split, .seed = a->seed, .data_n = train->n, .data_crc = crc};
+    memcpy(s.rng, p->epoch_rng->s, sizeof s.rng);
+    snprintf(s.schedule, sizeof s.schedule, "%s", a->schedule);
+    snprintf(s.augment, sizeof s.augment, "%s", a->augment ? a->augment : "");
+    snprintf(s.isa, sizeof s.isa, "%s", k->isa);
+    snprintf(s.data, sizeof s.data, "%s", a->data);
+    return ln_checkpoint_save(path, tr->net, tr->velocity, &s);
+}
+
+static int run(const train_args *a, const ln_kernels *k, resumed *res)
 {
     ln_dataset train = {0}, test = {0};
     ln_net net = {0};
@@ -74,6 +139,15 @@ static int run(const train_args *a, const ln_kernels *k)
     uint32_t *order = NULL;
     FILE *log = NULL;
     int rc = EXIT_RUNTIME;
+    char ckpt_buf[4096];
+    /* where checkpoints go: --checkpoint; resuming, the file resumed from;
+     * otherwise only an interrupted run saves one, next to --save */
+    const char *ckpt = a->checkpoint ? a->checkpoint : a->resume;
+    if (!ckpt) {
+        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", a->save ? a->save : "lenet");
+        ckpt = ckpt_buf;
+    }
+    int periodic = a->checkpoint || a->resume;
 
     cli_data cd = {.dir = a->data, .val_split = a->val_split, .cache = a->no_cache ? "" : a->cache,
                    .strict = a->strict, .threads = a->threads, .h = 28, .w = 28, .seed = a->seed};
@@ -86,15 +160,37 @@ static int run(const train_args *a, const ln_kernels *k)
             goto out;
         }
     }
-    if (ln_net_build(a->model, train.c, train.h, train.w, train.nclasses, &net) ||
-        ln_trainer_init(&tr, &net, k, a->threads, a->batch)) {
+    uint32_t crc = data_crc(&train);
+    if (res) {
+        net = res->net; /* the checkpoint's network, weights and class names */
+        memset(&res->net, 0, sizeof res->net);
+        if (train.n != res->st.data_n || crc != res->st.data_crc) {
+            fprintf(stderr,
+                    "lenet train: --data %s: %d training images (CRC-32 %08x), but checkpoint %s was trained on %ld "
+                    "(%08x): not the same data\n",
+                    a->data, train.n, (unsigned)crc, a->resume, res->st.data_n, (unsigned)res->st.data_crc);
+            goto out;
+        }
+        if (net.in_c != train.c || net.in_h != train.h || net.in_w != train.w || net.nclasses != train.nclasses) {
+            fprintf(stderr, "lenet train: --data %s: images do not fit checkpoint %s's model\n", a->data, a->resume);
+            goto out;
+        }
+    } else if (ln_net_build(a->model, train.c, train.h, train.w, train.nclasses, &net)) {
         rc = cli_fail("train");
         goto out;
     }
-    ln_net_init(&net, a->seed);
-    if (train.class_names && ln_net_set_class_names(&net, train.class_names)) {
+    if (ln_trainer_init(&tr, &net, k, a->threads, a->batch)) {
         rc = cli_fail("train");
         goto out;
+    }
+    if (res) {
+        memcpy(tr.velocity, res->velocity, net.nparams * sizeof *tr.velocity);
+    } else {
+        ln_net_init(&net, a->seed);
+        if (train.class_names && ln_net_set_class_names(&net, train.class_names)) {
+            rc = cli_fail("train");
+            goto out;
+        }
     }
     if (ln_evaluator_init(&ev, &net, k, a->threads) != LN_OK) {
         rc = cli_fail("train");
@@ -107,7 +203,8 @@ static int run(const train_args *a, const ln_kernels *k)
         fprintf(stderr, "lenet train: out of memory\n");
         goto out;
     }
-    if (a->log && !(log = fopen(a->log, "w"))) {
+    /* a resumed run appends to its log */
+    if (a->log && !(log = fopen(a->log, res ? "a" : "w"))) {
         fprintf(stderr, "lenet train: --log %s: cannot open for writing\n", a->log);
         goto out;
     }
@@ -117,23 +214,38 @@ static int run(const train_args *a, const ln_kernels *k)
            LENET_VERSION, net.model, cli_grouped((long long)ln_net_trainable(&net), np, sizeof np), net.in_c, net.in_h,
            net.in_w, net.nclasses, train.n, test.n, a->batch, a->epochs, a->lr, a->schedule, a->momentum,
            a->nesterov && a->momentum > 0 ? " nesterov" : "", a->weight_decay, a->threads, k->isa);
-    fflush(stdout);
 
     ln_schedule sched = !strcmp(a->schedule, "cosine")    ? LN_SCHED_COSINE
                         : !strcmp(a->schedule, "lecun98") ? LN_SCHED_LECUN98
                                                           : LN_SCHED_CONSTANT;
     long steps_per_epoch = (train.n + a->batch - 1) / a->batch;
-    long total = steps_per_epoch * a->epochs, step = 0;
+    long total = steps_per_epoch * a->epochs, step = 0, first_epoch = 1, first_step = 0, steps_run = 0;
     ln_rng shuffle;
     ln_rng_seed(&shuffle, a->seed ^ 0x5348554646u); /* a stream apart from initialisation */
-    int tty = isatty(STDERR_FILENO) && !a->quiet;
-    for (int e = 1; e <= a->epochs; e++) {
+    if (res) {
+        step = res->st.step, first_epoch = res->st.epoch, first_step = res->st.epoch_step;
+        memcpy(shuffle.s, res->st.rng, sizeof shuffle.s);
+        if (first_epoch > a->epochs)
+            printf("checkpoint %s: the run's %d epochs are done (a larger --epochs continues it)\n", a->resume,
+                   a->epochs);
+        else
+            printf("resuming %s: epoch %ld, step %ld of %ld\n", a->resume, first_epoch, first_step, steps_per_epoch);
+    }
+    fflush(stdout);
+    catch_signals();
+    int tty = isatty(STDERR_FILENO) && !a->quiet, stopping = 0;
+    for (long e = first_epoch; e <= a->epochs; e++) {
+        ln_rng epoch_rng = shuffle;
         tr.aug.epoch = e;
         for (int i = 0; i < train.n; i++) order[i] = (uint32_t)i;
         ln_rng_shuffle(&shuffle, order, (uint32_t)train.n);
         double loss_sum = 0.0, t_train = 0.0, t_shown = 0.0;
-        long right = 0, seen = 0;
-        for (long s = 0; s < steps_per_epoch; s++, step++) {
+        long right = 0, seen = 0, s0 = 0;
+        if (res && e == first_epoch) {
+            loss_sum = res->st.loss_sum, t_train = res->st.seconds, right = res->st.right, seen = res->st.seen;
+            s0 = first_step;
+        }
+        for (long s = s0; s < steps_per_epoch; s++) {
             int lo = (int)(s * a->batch), n = train.n - lo < a->batch ? train.n - lo : a->batch;
             ln_sgd opt = {.lr = ln_schedule_lr(sched, a->lr, step, total, a->warmup * steps_per_epoch, steps_per_epoch),
                           .momentum = a->momentum, .weight_decay = a->weight_decay, .nesterov = a->nesterov};
@@ -141,20 +253,35 @@ static int run(const train_args *a, const ln_kernels *k)
             int ok;
             if (ln_trainer_step(&tr, &train, order + lo, n, &opt, &l, &ok) != LN_OK) {
                 if (tty) fputc('\n', stderr);
-                fprintf(stderr, "lenet train: epoch %d, step %ld: %s (try a lower --lr)%s%s%s\n", e, s + 1,
+                fprintf(stderr, "lenet train: epoch %ld, step %ld: %s (try a lower --lr)%s%s%s\n", e, s + 1,
                         ln_last_error(), a->save ? "; " : "", a->save ? a->save : "",
                         a->save ? " was not written" : "");
                 goto out;
             }
+            step++, steps_run++;
             t_train += now() - t0;
             loss_sum += l, right += ok, seen += n;
             if (tty && (t_train - t_shown > 0.25 || s + 1 == steps_per_epoch)) {
                 t_shown = t_train;
                 double rate = seen / t_train;
-                progress(e, a->epochs, seen, train.n, loss_sum / seen, rate, (train.n - seen) / rate);
+                progress((int)e, a->epochs, seen, train.n, loss_sum / seen, rate, (train.n - seen) / rate);
+            }
+            stopping = stop_signal || (a->stop_after && steps_run >= a->stop_after);
+            if (s + 1 == steps_per_epoch) break; /* the epoch's end saves, after evaluation */
+            if (stopping || (periodic && a->every_steps && step % a->every_steps == 0)) {
+                run_pos p = {e, s + 1, step, &epoch_rng, loss_sum, t_train, right, seen};
+                if (save_checkpoint(ckpt, a, k, &tr, &train, crc, &p) != LN_OK) {
+                    if (tty) fputc('\n', stderr);
+                    rc = cli_fail("train");
+                    goto out;
+                }
+            }
+            if (stopping) {
+                if (tty) fputc('\n', stderr);
+                goto stopped;
             }
         }
-        if (tty && test.n) fprintf(stderr, "\r\033[Kepoch %d/%d: evaluating on %d test images...", e, a->epochs, test.n);
+        if (tty && test.n) fprintf(stderr, "\r\033[Kepoch %ld/%d: evaluating on %d test images...", e, a->epochs, test.n);
         double t_eval = now(), test_loss = NAN, test_acc = NAN;
         if (test.n && ln_evaluator_run(&ev, &test, &test_loss, &test_acc) != LN_OK) {
             rc = cli_fail("train");
@@ -165,18 +292,27 @@ static int run(const train_args *a, const ln_kernels *k)
         double rate = seen / t_train;
         char tst[64] = "no test images";
         if (test.n) snprintf(tst, sizeof tst, "test loss %.4f acc %.2f%%", test_loss, 100.0 * test_acc);
-        printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s  %.0f img/s  %.1f s\n", e, a->epochs, loss_sum / seen,
+        printf("epoch %ld/%d  train loss %.4f acc %.2f%%  %s  %.0f img/s  %.1f s\n", e, a->epochs, loss_sum / seen,
                100.0 * right / seen, tst, rate, t_train + t_eval);
         fflush(stdout);
         if (log) {
             fprintf(log,
-                    "{\"epoch\":%d,\"train_loss\":%.6f,\"train_acc\":%.6f,\"test_loss\":%.6f,\"test_acc\":%.6f,"
+                    "{\"epoch\":%ld,\"train_loss\":%.6f,\"train_acc\":%.6f,\"test_loss\":%.6f,\"test_acc\":%.6f,"
                     "\"img_per_s\":%.1f,\"seconds\":%.3f,\"lr\":%.6g}\n",
                     e, loss_sum / seen, (double)right / seen, test.n ? test_loss : -1.0, test.n ? test_acc : -1.0, rate,
                     t_train + t_eval,
                     ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch, steps_per_epoch));
             fflush(log);
         }
+        stopping = stopping || stop_signal;
+        if (stopping || (periodic && (!a->every_steps || step % a->every_steps == 0 || e == a->epochs))) {
+            run_pos p = {e + 1, 0, step, &shuffle, 0.0, 0.0, 0, 0};
+            if (save_checkpoint(ckpt, a, k, &tr, &train, crc, &p) != LN_OK) {
+                rc = cli_fail("train");
+                goto out;
+            }
+        }
+        if (stopping && e < a->epochs) goto stopped;
     }
     if (a->save) {
         if (ln_model_save(&net, a->save) != LN_OK) {
@@ -185,7 +321,17 @@ static int run(const train_args *a, const ln_kernels *k)
         }
         printf("saved %s\n", a->save);
     }
-    rc = EXIT_OK;
+    if (periodic) printf("checkpoint %s\n", ckpt);
+    rc = EXIT_OK; /* a signal during the last epoch's evaluation: the run is complete */
+    goto out;
+stopped:
+    fflush(stdout);
+    fprintf(stderr, "lenet train: %s after step %ld of %ld; saved %s; resume with: lenet train --resume %s\n",
+            stop_signal == SIGINT    ? "interrupted (SIGINT)"
+            : stop_signal == SIGTERM ? "terminated (SIGTERM)"
+                                     : "stopped (--stop-after)",
+            step, total, ckpt, ckpt);
+    rc = stop_signal ? 128 + stop_signal : EXIT_OK;
 out:
     if (log && fclose(log) != 0 && rc == EXIT_OK) {
         fprintf(stderr, "lenet train: --log %s: write failed\n", a->log);
@@ -241,6 +387,58 @@ static const char *find_recipe(int argc, char **argv)
     return r ? r : m && !strcmp(m, "lenet5-1998") ? "lecun98" : "default";
 }
 
+/* Whether a flag was given, as --flag, --flag VALUE or --flag=VALUE. */
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (int i = 2; i < argc; i++)
+        if (!strncmp(argv[i], flag, n) && (argv[i][n] == 0 || argv[i][n] == '=')) return 1;
+    return 0;
+}
+
+/* --resume: the checkpoint's recipe replaces the flags'. Flags that would
+ * change the run are refused rather than silently ignored; --epochs may
+ * lengthen or shorten it (counted from the run's start). */
+static int load_resume(int argc, char **argv, train_args *a, resumed *res)
+{
+    static const char *const fixed[] = {"--model", "--recipe", "--batch", "--lr", "--momentum", "--nesterov",
+                                        "--no-nesterov", "--weight-decay", "--schedule", "--warmup", "--seed",
+                                        "--augment", "--limit", "--val-split"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (has_flag(argc, argv, fixed[i])) {
+            fprintf(stderr, "lenet train: %s cannot be given with --resume: the checkpoint fixes the run's recipe "
+                    "(only --epochs, --data, --threads, --kernels and output flags may change)\n", fixed[i]);
+            return EXIT_USAGE;
+        }
+    if (ln_checkpoint_load(a->resume, &res->net, &res->velocity, &res->st) != LN_OK) return cli_fail("train");
+    const ln_train_state *st = &res->st;
+    if (!has_flag(argc, argv, "--epochs")) a->epochs = st->epochs;
+    if (st->epoch > a->epochs + 1 || (st->epoch == a->epochs + 1 && st->epoch_step)) {
+        fprintf(stderr, "lenet train: --epochs %d: %s has already trained %ld epochs\n", a->epochs, a->resume,
+                st->epoch - 1);
+        return EXIT_USAGE;
+    }
+    if (!has_flag(argc, argv, "--data")) a->data = st->data;
+    a->batch = st->batch, a->warmup = st->warmup, a->nesterov = st->nesterov, a->limit = st->limit;
+    a->lr = st->lr, a->momentum = st->momentum, a->weight_decay = st->weight_decay, a->val_split = st->val_split;
+    a->seed = st->seed, a->schedule = st->schedule, a->model = res->net.model;
+    a->augment = st->augment[0] ? st->augment : NULL;
+    memset(&a->aug, 0, sizeof a->aug);
+    if (a->augment && ln_augment_parse(a->augment, &a->aug)) {
+        fprintf(stderr, "lenet train: %s: train.augment: %s\n", a->resume, ln_last_error());
+        return EXIT_RUNTIME;
+    }
+    if (strcmp(a->schedule, "constant") && strcmp(a->schedule, "cosine") && strcmp(a->schedule, "lecun98")) {
+        fprintf(stderr, "lenet train: %s: unknown train.schedule '%s'\n", a->resume, a->schedule);
+        return EXIT_RUNTIME;
+    }
+    if (a->warmup && a->warmup >= a->epochs) {
+        fprintf(stderr, "lenet train: --epochs %d must exceed the run's --warmup %d\n", a->epochs, a->warmup);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a = {.model = "lenet5", .data = LN_DEFAULT_DATA_DIR, .threads = cli_default_threads(), .seed = 1};
@@ -269,6 +467,10 @@ int cmd_train(int argc, char **argv)
         {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
         {"limit", OPT_INT, &a.limit, 1, 1 << 30, "N", "train on N training images only (IDX: the first N; a folder: N drawn by --seed)"},
         {"save", OPT_STR, &a.save, 0, 0, "FILE", "write the trained model (safetensors) to FILE"},
+        {"checkpoint", OPT_STR, &a.checkpoint, 0, 0, "FILE", "save the whole training state to FILE (each epoch, or see --checkpoint-every)"},
+        {"checkpoint-every", OPT_STR, &a.every, 0, 0, "N|epoch", "checkpoint every N steps, or each epoch (default epoch)"},
+        {"resume", OPT_STR, &a.resume, 0, 0, "FILE", "continue the run a checkpoint saved, exactly as if never stopped (--epochs still counts from its start)"},
+        {"stop-after", OPT_INT, &a.stop_after, 1, 1 << 30, "N", "stop after N steps of this invocation, saving a checkpoint to resume from"},
         {"log", OPT_STR, &a.log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},
         {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon (default auto)"},
         {"quiet", OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress bar"},
@@ -296,9 +498,33 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "lenet train: --warmup %d must be less than --epochs %d\n", a.warmup, a.epochs);
         return EXIT_USAGE;
     }
-    if (a.save && (rc = check_output_path("save", a.save))) return rc;
-    if (a.log && (rc = check_output_path("log", a.log))) return rc;
+    if (a.every) {
+        char *end;
+        long n = strtol(a.every, &end, 10);
+        if (!strcmp(a.every, "epoch")) a.every_steps = 0;
+        else if (*a.every && !*end && n >= 1 && n <= 1L << 30) a.every_steps = (int)n;
+        else {
+            fprintf(stderr, "lenet train: --checkpoint-every: expected a number of steps or 'epoch', got '%s'\n", a.every);
+            return EXIT_USAGE;
+        }
+        if (!a.checkpoint && !a.resume) {
+            fprintf(stderr, "lenet train: --checkpoint-every needs --checkpoint FILE\n");
+            return EXIT_USAGE;
+        }
+    }
+    resumed res = {0};
     const ln_kernels *k;
-    if ((rc = cli_kernels("train", a.kernels, &k))) return rc;
-    return run(&a, k);
+    if ((a.resume && (rc = load_resume(argc, argv, &a, &res))) ||
+        (a.save && (rc = check_output_path("save", a.save))) ||
+        (a.checkpoint && (rc = check_output_path("checkpoint", a.checkpoint))) ||
+        (a.log && (rc = check_output_path("log", a.log))) || (rc = cli_kernels("train", a.kernels, &k)))
+        goto done;
+    if (a.resume && strcmp(k->isa, res.st.isa) != 0)
+        fprintf(stderr, "lenet train: note: %s was trained with the %s kernels, this run uses %s: it continues, but "
+                "not bit for bit as the original would have\n", a.resume, res.st.isa, k->isa);
+    rc = run(&a, k, a.resume ? &res : NULL);
+done:
+    ln_net_free(&res.net);
+    free(res.velocity);
+    return rc;
 }

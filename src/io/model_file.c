@@ -1,5 +1,6 @@
 #include "model_file.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,44 +19,68 @@ static int weight_shape(const ln_layer *l, int64_t *shape)
     return 4;
 }
 
-ln_status ln_model_save(const ln_net *net, const char *path)
+int ln_model_tensors(const ln_net *net, const float *base, const char *prefix, ln_st_tensor *t,
+                     ln_tensor_name *names)
 {
-    ln_st_tensor t[2 * LN_MAX_LAYERS];
-    char names[2 * LN_MAX_LAYERS][32];
     int nt = 0;
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
         if (!l->w_len) continue;
-        snprintf(names[nt], sizeof names[nt], "%s.weight", l->name);
-        t[nt] = (ln_st_tensor){.name = names[nt], .data = net->params + l->w_off};
+        snprintf(names[nt], sizeof names[nt], "%s%s.weight", prefix, l->name);
+        t[nt] = (ln_st_tensor){.name = names[nt], .data = base + l->w_off};
         t[nt].ndim = weight_shape(l, t[nt].shape);
         nt++;
         if (!l->b_len) continue; /* RBF prototypes: weights only */
-        snprintf(names[nt], sizeof names[nt], "%s.bias", l->name);
-        t[nt] = (ln_st_tensor){.name = names[nt], .ndim = 1, .shape = {l->out_c}, .data = net->params + l->b_off};
+        snprintf(names[nt], sizeof names[nt], "%s%s.bias", prefix, l->name);
+        t[nt] = (ln_st_tensor){.name = names[nt], .ndim = 1, .shape = {l->out_c}, .data = base + l->b_off};
         nt++;
     }
-    char input[64], classes[16];
-    snprintf(input, sizeof input, "%d,%d,%d", net->in_c, net->in_h, net->in_w);
-    snprintf(classes, sizeof classes, "%d", net->nclasses);
+    return nt;
+}
+
+int ln_model_meta(const ln_net *net, ln_st_meta *m, ln_model_meta_text *text)
+{
+    char *input = text->input, *classes = text->classes;
+    snprintf(input, sizeof text->input, "%d,%d,%d", net->in_c, net->in_h, net->in_w);
+    snprintf(classes, sizeof text->classes, "%d", net->nclasses);
     char *cn = NULL;
     if (net->class_names) { /* a JSON array of strings, in the metadata's string value */
         size_t cap = 3;
         for (int i = 0; i < net->nclasses; i++) cap += ln_json_escape(NULL, 0, net->class_names[i], strlen(net->class_names[i])) + 1;
-        if (!(cn = malloc(cap))) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
-        size_t n = 0;
-        cn[n++] = '[';
-        for (int i = 0; i < net->nclasses; i++) {
-            if (i) cn[n++] = ',';
-            n += ln_json_escape(cn + n, cap - n, net->class_names[i], strlen(net->class_names[i]));
+        if ((cn = malloc(cap))) {
+            size_t n = 0;
+            cn[n++] = '[';
+            for (int i = 0; i < net->nclasses; i++) {
+                if (i) cn[n++] = ',';
+                n += ln_json_escape(cn + n, cap - n, net->class_names[i], strlen(net->class_names[i]));
+            }
+            cn[n++] = ']';
+            cn[n] = 0;
         }
-        cn[n++] = ']';
-        cn[n] = 0;
     }
-    ln_st_meta m[] = {{"format", "lenet"}, {"format_version", "1"}, {"model", net->model}, {"spec", net->spec},
-                      {"input", input}, {"classes", classes}, {"class_names", cn}};
-    ln_status st = ln_st_write(path, t, nt, m, (int)(sizeof m / sizeof m[0]) - (cn ? 0 : 1));
-    free(cn);
+    text->class_names = cn;
+    int nm = 0;
+    m[nm++] = (ln_st_meta){"format", "lenet"};
+    m[nm++] = (ln_st_meta){"format_version", "1"};
+    m[nm++] = (ln_st_meta){"model", net->model};
+    m[nm++] = (ln_st_meta){"spec", net->spec};
+    m[nm++] = (ln_st_meta){"input", input};
+    m[nm++] = (ln_st_meta){"classes", classes};
+    if (cn) m[nm++] = (ln_st_meta){"class_names", cn};
+    return nm;
+}
+
+ln_status ln_model_save(const ln_net *net, const char *path)
+{
+    ln_st_tensor t[LN_MODEL_MAX_TENSORS];
+    ln_tensor_name names[LN_MODEL_MAX_TENSORS];
+    ln_st_meta m[LN_MODEL_MAX_META];
+    ln_model_meta_text text;
+    int nt = ln_model_tensors(net, net->params, "", t, names);
+    int nm = ln_model_meta(net, m, &text);
+    if (net->class_names && !text.class_names) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
+    ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY);
+    free(text.class_names);
     return st;
 }
 
@@ -84,29 +109,33 @@ static ln_status load_tensor(const ln_st_file *f, const char *path, const char *
     return LN_OK;
 }
 
-static ln_status load_params(const ln_st_file *f, const char *path, ln_net *net)
+ln_status ln_model_load_tensors(const ln_st_file *f, const char *path, const ln_net *net, const char *prefix,
+                                float *dst)
 {
-    int expected = 0;
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
         if (!l->w_len) continue;
-        char name[32];
+        char name[64];
         int64_t shape[4];
         int nd = weight_shape(l, shape);
-        snprintf(name, sizeof name, "%s.weight", l->name);
-        ln_status st = load_tensor(f, path, name, nd, shape, net->params + l->w_off);
+        snprintf(name, sizeof name, "%s%s.weight", prefix, l->name);
+        ln_status st = load_tensor(f, path, name, nd, shape, dst + l->w_off);
         if (st != LN_OK) return st;
-        expected++;
         if (!l->b_len) continue;
-        snprintf(name, sizeof name, "%s.bias", l->name);
+        snprintf(name, sizeof name, "%s%s.bias", prefix, l->name);
         shape[0] = l->out_c;
-        st = load_tensor(f, path, name, 1, shape, net->params + l->b_off);
+        st = load_tensor(f, path, name, 1, shape, dst + l->b_off);
         if (st != LN_OK) return st;
-        expected++;
     }
-    if (f->ntensors != expected)
-        return ln_fail(LN_ERR_FORMAT, "%s: %d tensors, model %s has %d", path, f->ntensors, net->model, expected);
     return LN_OK;
+}
+
+/* Tensors a model has: a weight per parameter layer, and a bias unless RBF. */
+static int count_tensors(const ln_net *net)
+{
+    int n = 0;
+    for (int i = 0; i < net->nlayers; i++) n += net->layers[i].w_len ? 1 + (net->layers[i].b_len > 0) : 0;
+    return n;
 }
 
 /* "class_names": a JSON array of exactly `classes` strings. */
@@ -131,38 +160,73 @@ static ln_status load_names(const char *path, const char *text, ln_net *net)
     return st;
 }
 
+/* The checksum, where the file has one: any damage to the data section
+ * (a flipped bit, a torn write) is caught before the weights are used. */
+static ln_status check_crc(const ln_st_file *f, const char *path, int required)
+{
+    const char *want = ln_st_meta_get(f, LN_CRC_KEY);
+    if (!want) {
+        if (!required) return LN_OK;
+        return ln_fail(LN_ERR_FORMAT, "%s: no %s in __metadata__ (a checkpoint must carry its checksum)", path,
+                       LN_CRC_KEY);
+    }
+    char got[9];
+    snprintf(got, sizeof got, "%08" PRIx32, f->data_crc32);
+    if (strlen(want) != 8 || strspn(want, "0123456789abcdef") != 8)
+        return ln_fail(LN_ERR_FORMAT, "%s: %s '%.16s' is not 8 lowercase hex digits", path, LN_CRC_KEY, want);
+    if (strcmp(want, got) != 0)
+        return ln_fail(LN_ERR_FORMAT, "%s: checksum mismatch: the header says %s, the data is %s (the file is corrupt)",
+                       path, want, got);
+    return LN_OK;
+}
+
+ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net)
+{
+    memset(net, 0, sizeof *net);
+    const char *fmt, *model, *input, *classes;
+    ln_status st = check_crc(f, path, crc_required);
+    if (st || (st = need_meta(f, path, "format", &fmt)) || (st = need_meta(f, path, "model", &model)) ||
+        (st = need_meta(f, path, "input", &input)) || (st = need_meta(f, path, "classes", &classes)))
+        return st;
+    int c, h, w, k, used = 0;
+    if (strcmp(fmt, "lenet") != 0 || sscanf(input, "%d,%d,%d%n", &c, &h, &w, &used) != 3 ||
+        input[used] != 0 || sscanf(classes, "%d%n", &k, &used) != 1 || classes[used] != 0)
+        return ln_fail(LN_ERR_FORMAT, "%s: bad lenet metadata (format '%.32s', input '%.32s', classes '%.32s')", path,
+                       fmt, input, classes);
+    /* the layers come from the spec the file carries (files written before
+     * specs existed name a built-in model) */
+    const char *spec = ln_st_meta_get(f, "spec");
+    st = ln_net_build(spec && *spec ? spec : model, c, h, w, k, net);
+    if (st == LN_OK) snprintf(net->model, sizeof net->model, "%s", model);
+    if (st != LN_OK) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", ln_last_error());
+        return ln_fail(st, "%s: %s", path, why);
+    }
+    st = ln_model_load_tensors(f, path, net, "", net->params);
+    int want = count_tensors(net) + extra;
+    if (st == LN_OK && f->ntensors != want)
+        st = ln_fail(LN_ERR_FORMAT, "%s: %d tensors, but model %s%s has %d", path, f->ntensors, net->model,
+                     extra ? " with its optimizer state" : "", want);
+    const char *names = ln_st_meta_get(f, "class_names");
+    if (st == LN_OK && names) st = load_names(path, names, net);
+    if (st != LN_OK) ln_net_free(net);
+    return st;
+}
+
 ln_status ln_model_load(const char *path, ln_net *net)
 {
     ln_st_file f;
     memset(net, 0, sizeof *net);
     ln_status st = ln_st_read(path, &f);
     if (st != LN_OK) return st;
-    const char *fmt, *model, *input, *classes;
-    if ((st = need_meta(&f, path, "format", &fmt)) || (st = need_meta(&f, path, "model", &model)) ||
-        (st = need_meta(&f, path, "input", &input)) || (st = need_meta(&f, path, "classes", &classes)))
-        goto out;
-    int c, h, w, k, used = 0;
-    if (strcmp(fmt, "lenet") != 0 || sscanf(input, "%d,%d,%d%n", &c, &h, &w, &used) != 3 ||
-        input[used] != 0 || sscanf(classes, "%d%n", &k, &used) != 1 || classes[used] != 0) {
-        st = ln_fail(LN_ERR_FORMAT, "%s: bad lenet metadata (format '%s', input '%s', classes '%s')", path, fmt, input, classes);
-        goto out;
-    }
-    /* the layers come from the spec the file carries (files written before
-     * specs existed name a built-in model) */
-    const char *spec = ln_st_meta_get(&f, "spec");
-    st = ln_net_build(spec && *spec ? spec : model, c, h, w, k, net);
-    if (st == LN_OK) snprintf(net->model, sizeof net->model, "%s", model);
-    if (st != LN_OK) {
-        char why[256];
-        snprintf(why, sizeof why, "%s", ln_last_error());
-        st = ln_fail(st, "%s: %s", path, why);
-        goto out;
-    }
-    st = load_params(&f, path, net);
-    const char *names = ln_st_meta_get(&f, "class_names");
-    if (st == LN_OK && names) st = load_names(path, names, net);
-out:
-    if (st != LN_OK) ln_net_free(net);
+    /* a checkpoint also holds one velocity tensor per parameter tensor */
+    const char *kind = ln_st_meta_get(&f, "kind");
+    int ckpt = kind && !strcmp(kind, "checkpoint");
+    int extra = 0;
+    if (ckpt)
+        for (int i = 0; i < f.ntensors; i++) extra += !strncmp(f.tensors[i].name, "optim.", 6);
+    st = ln_model_from_file(&f, path, ckpt, extra, net);
     ln_st_free(&f);
     return st;
 }

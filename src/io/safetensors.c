@@ -12,6 +12,8 @@
 
 #include "io/json.h"
 
+#include <zlib.h>
+
 #define META_KEY "__metadata__"
 /* Same cap as the reference implementation: a bigger header is hostile. */
 #define HEADER_MAX 100000000u
@@ -290,16 +292,57 @@ static ln_status write_atomic(const char *path, const sbuf *h, const ln_st_tenso
     return bad ? LN_ERR_IO : sync_dir(path);
 }
 
-ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm)
+/* CRC-32 of the data section as it will be written: the tensors' bytes,
+ * little-endian, packed in order. */
+static uint32_t data_crc(const ln_st_tensor *t, int nt)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    unsigned char buf[CHUNK_FLOATS * 4];
+    for (int i = 0; i < nt; i++) {
+        const float *x = t[i].data;
+        size_t n = (size_t)shape_numel(t[i].shape, t[i].ndim);
+        while (n) {
+            size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
+            for (size_t j = 0; j < k; j++) {
+                uint32_t u;
+                memcpy(&u, &x[j], 4);
+                store_le32(buf + 4 * j, u);
+            }
+            c = crc32(c, buf, (uInt)(4 * k));
+            x += k;
+            n -= k;
+        }
+    }
+    return (uint32_t)c;
+}
+
+ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
+                          const char *crc_key)
 {
     if (!path || !*path) return ln_fail(LN_ERR_ARG, "safetensors: no output path");
     ln_status st = check_args(path, t, nt, m, nm);
     if (st) return st;
+    ln_st_meta *mm = NULL;
+    char crc[9];
+    if (crc_key) { /* metadata plus one entry: the checksum */
+        if (!(mm = malloc(((size_t)nm + 1) * sizeof *mm))) return ln_fail(LN_ERR_NOMEM, "%s: out of memory", path);
+        if (nm) memcpy(mm, m, (size_t)nm * sizeof *mm);
+        snprintf(crc, sizeof crc, "%08" PRIx32, data_crc(t, nt));
+        mm[nm++] = (ln_st_meta){crc_key, crc};
+        m = mm;
+        st = check_args(path, t, nt, m, nm);
+    }
     sbuf h = {0};
-    st = build_header(path, t, nt, m, nm, &h);
+    if (!st) st = build_header(path, t, nt, m, nm, &h);
     if (!st) st = write_atomic(path, &h, t, nt);
     free(h.p);
+    free(mm);
     return st;
+}
+
+ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm)
+{
+    return ln_st_write_crc(path, t, nt, m, nm, NULL);
 }
 
 /* ------------------------------------------------------------------- read */
@@ -530,8 +573,10 @@ static ln_status read_failed(const char *path, int r, const char *what)
     return ln_fail(LN_ERR_FORMAT, "%s: truncated while reading %s (the file shrank?)", path, what);
 }
 
-/* Copy every tensor into its own 64-byte-aligned slot of one allocation,
- * converting from little-endian in place. */
+/* Read the data section in one piece (its CRC-32 is part of the result),
+ * then copy every tensor into its own 64-byte-aligned slot of one
+ * allocation, converting from little-endian. The section is at most the
+ * file's size, which was checked against the header. */
 static ln_status read_data(const plan *p, int fd, uint64_t data_start, ln_st_file *out)
 {
     uint64_t total = 0;
@@ -543,22 +588,40 @@ static ln_status read_data(const plan *p, int fd, uint64_t data_start, ln_st_fil
         p->spans[i].slot = (size_t)total;
         total = (total + n + DATA_ALIGN - 1) / DATA_ALIGN * DATA_ALIGN;
     }
+    if (p->data_size > (uint64_t)SIZE_MAX - 1)
+        return ln_fail(LN_ERR_NOMEM, "%s: data section too large for this machine", p->path);
+    unsigned char *raw = malloc((size_t)p->data_size + 1);
     unsigned char *blob = aligned_alloc(DATA_ALIGN, total ? (size_t)total : DATA_ALIGN);
-    if (!blob) return ln_fail(LN_ERR_NOMEM, "%s: out of memory for %" PRIu64 " bytes of tensors", p->path, total);
+    if (!raw || !blob) {
+        free(raw);
+        free(blob);
+        return ln_fail(LN_ERR_NOMEM, "%s: out of memory for %" PRIu64 " bytes of tensors", p->path, p->data_size);
+    }
     out->blob_ = blob;
+    int r = pread_full(fd, raw, (size_t)p->data_size, data_start);
+    if (r) {
+        free(raw);
+        return read_failed(p->path, r, "tensor data");
+    }
+    uLong c = crc32(0L, Z_NULL, 0);
+    for (uint64_t o = 0; o < p->data_size;) { /* crc32 takes uInt lengths */
+        uInt k = p->data_size - o > (1u << 30) ? (1u << 30) : (uInt)(p->data_size - o);
+        c = crc32(c, raw + o, k);
+        o += k;
+    }
+    out->data_crc32 = (uint32_t)c;
     for (int i = 0; i < p->nt; i++) {
         const span *s = &p->spans[i];
         unsigned char *dst = blob + s->slot;
-        size_t n = (size_t)(s->end - s->begin);
-        int r = pread_full(fd, dst, n, data_start + s->begin);
-        if (r) return read_failed(p->path, r, "tensor data");
+        const unsigned char *src = raw + s->begin;
         float *f = (float *)(void *)dst;
-        for (size_t j = 0; j < n / 4; j++) {
-            uint32_t u = load_le32(dst + 4 * j);
+        for (size_t j = 0; j < (size_t)(s->end - s->begin) / 4; j++) {
+            uint32_t u = load_le32(src + 4 * j);
             memcpy(&f[j], &u, 4);
         }
         out->tensors[s->idx].data = f;
     }
+    free(raw);
     return LN_OK;
 }
 

@@ -27,6 +27,10 @@ typedef struct ln_st_meta {
  * `path`, then the directory is synced. The output depends only on the
  * arguments (no timestamps), so equal inputs give byte-identical files. */
 ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm);
+/* The same, adding the metadata entry crc_key = the CRC-32 (zlib's) of the
+ * data section as 8 lowercase hex digits. */
+ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
+                          const char *crc_key);
 
 /* A loaded file: everything lives in memory owned by the struct. */
 typedef struct ln_st_file {
@@ -34,7 +38,8 @@ typedef struct ln_st_file {
     ln_st_tensor *tensors; /* data points into an aligned copy */
     int nmeta;
     ln_st_meta *meta;
-    void *blob_; /* private */
+    uint32_t data_crc32; /* CRC-32 of the whole data section, as read */
+    void *blob_;         /* private */
 } ln_st_file;
 
 /* Read and validate the whole file: header length within the file, JSON
