@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,62 @@ int run_prog(const char *exe, const char *args, char *out, size_t cap)
     int st = pclose(p);
     if (st == -1 || !WIFEXITED(st)) return -1;
     return WEXITSTATUS(st);
+}
+
+int spawn_cli(const char *args, const char *log)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec %s %s >'%s' 2>&1", LENET_CLI, args, log);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+int wait_cli(int pid)
+{
+    int st;
+    while (waitpid((pid_t)pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 256 + WTERMSIG(st) : -1;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static int write_split(const char *dir, const char *split, const ln_dataset *d)
+{
+    size_t npx = (size_t)d->n * 784;
+    uint8_t *img = malloc(16 + npx), *lab = malloc(8 + (size_t)d->n);
+    char path[1024];
+    int rc = -1;
+    if (img && lab) {
+        put_be32(img, 0x803u), put_be32(img + 4, (uint32_t)d->n), put_be32(img + 8, 28), put_be32(img + 12, 28);
+        put_be32(lab, 0x801u), put_be32(lab + 4, (uint32_t)d->n);
+        memcpy(img + 16, d->pixels, npx);
+        memcpy(lab + 8, d->labels, (size_t)d->n);
+        snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, split);
+        rc = write_file(path, img, 16 + npx);
+        snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, split);
+        if (!rc) rc = write_file(path, lab, 8 + (size_t)d->n);
+    }
+    free(img);
+    free(lab);
+    return rc;
+}
+
+int write_mnist_dir(const char *dir, int ntrain, int ntest, uint64_t seed)
+{
+    if (mkdir(dir, 0700) && errno != EEXIST) return -1;
+    ln_dataset tr = random_dataset(ntrain, seed), te = random_dataset(ntest, seed + 1);
+    int rc = write_split(dir, "train", &tr) || write_split(dir, "t10k", &te);
+    ln_dataset_free(&tr);
+    ln_dataset_free(&te);
+    return rc;
 }
 
 unsigned char *read_file(const char *path, size_t *len)

@@ -18,6 +18,15 @@ int write_gz(const char *path, const void *data, size_t len);
 int run_cli(const char *args, char *out, size_t cap);
 /* The same for another program (e.g. LENET_BENCH). */
 int run_prog(const char *exe, const char *args, char *out, size_t cap);
+/* Start the lenet CLI in the background (stdout+stderr to `log`); returns
+ * its pid (the shell execs it, so signals reach lenet itself). */
+int spawn_cli(const char *args, const char *log);
+/* Wait for a spawned process: its exit status, or 256 + the signal that
+ * killed it. */
+int wait_cli(int pid);
+/* Write `ntrain` and `ntest` random images (random_dataset) as an
+ * MNIST-format directory `dir` (created). Returns 0 on success. */
+int write_mnist_dir(const char *dir, int ntrain, int ntest, uint64_t seed);
 /* Read a whole file; caller frees. NULL on failure. */
 unsigned char *read_file(const char *path, size_t *len);
 /* n random 1x28x28 images with random labels 0..9 from the project's PRNG;

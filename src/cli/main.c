@@ -14,8 +14,9 @@ static void usage(FILE *f)
             "  train     train a model (default: the seed's LeNet-5 on Fashion-MNIST; or a JPEG folder)\n"
             "  eval      test loss and accuracy of a saved model\n"
             "  predict   classify JPEG files, or one test image\n"
-            "  verify    check a JPEG image folder: class counts and every bad file\n"
-            "  info      CPU features, kernel set, threads and a model summary\n\n"
+            "  verify    check a JPEG image folder (class counts, every bad file), a model file or a checkpoint\n"
+            "  info      CPU features, kernel set, threads and a model summary\n"
+            "  probe     outputs, gradients and one SGD step, for checking against PyTorch\n\n"
             "'lenet COMMAND --help' describes each command's options.\n");
 }
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "predict")) return cmd_predict(argc, argv);
     if (!strcmp(c, "info")) return cmd_info(argc, argv);
     if (!strcmp(c, "verify")) return cmd_verify(argc, argv);
+    if (!strcmp(c, "probe")) return cmd_probe(argc, argv);
     fprintf(stderr, "lenet: unknown command '%s' (see lenet --help)\n", c);
     return EXIT_USAGE;
 }

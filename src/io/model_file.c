@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "nn/spec.h"
 #include "safetensors.h"
 
 /* PyTorch's shape of a layer's weight: [out][in][k][k] or [out][in]. */
@@ -196,8 +197,11 @@ ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_requ
     /* the layers come from the spec the file carries (files written before
      * specs existed name a built-in model) */
     const char *spec = ln_st_meta_get(f, "spec");
-    st = ln_net_build(spec && *spec ? spec : model, c, h, w, k, net);
-    if (st == LN_OK) snprintf(net->model, sizeof net->model, "%s", model);
+    if (!spec || !*spec) spec = ln_spec_builtin(model);
+    if (!spec) return ln_fail(LN_ERR_FORMAT, "%s: no spec in __metadata__, and model '%.32s' is not built in", path, model);
+    char name[32];
+    snprintf(name, sizeof name, "%s", model);
+    st = ln_net_build_spec(spec, name, "spec", c, h, w, k, net);
     if (st != LN_OK) {
         char why[256];
         snprintf(why, sizeof why, "%s", ln_last_error());

@@ -232,14 +232,23 @@ const char *const *ln_net_models(void)
 ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net)
 {
     memset(net, 0, sizeof *net);
-    char name[32], err[256];
+    char name[32];
     char *text;
     ln_status st = ln_spec_resolve(model, name, sizeof name, &text);
     if (st != LN_OK) return st;
-    ln_spec spec;
-    st = ln_spec_parse(text, &spec, err, sizeof err);
+    st = ln_net_build_spec(text, name, "--model", c, h, w, nclasses, net);
     free(text);
-    if (st != LN_OK) return ln_fail(LN_ERR_ARG, "--model: %s", err);
+    return st;
+}
+
+ln_status ln_net_build_spec(const char *text, const char *name, const char *origin, int c, int h, int w,
+                            int nclasses, ln_net *net)
+{
+    memset(net, 0, sizeof *net);
+    char err[256];
+    ln_spec spec;
+    ln_status st = ln_spec_parse(text, &spec, err, sizeof err);
+    if (st != LN_OK) return ln_fail(LN_ERR_ARG, "%s: %s", origin, err);
     snprintf(net->model, sizeof net->model, "%s", name);
     if (c <= 0 || h <= 0 || w <= 0 || c > 4 || h > 4096 || w > 4096)
         return ln_fail(LN_ERR_ARG, "model %s: unsupported input shape %dx%dx%d", name, c, h, w);

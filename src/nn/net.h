@@ -63,6 +63,10 @@ static inline size_t ln_layer_in_len(const ln_layer *l) { return (size_t)l->in_c
  * language of docs/MODELS.md). Parameters are allocated and zeroed; call
  * ln_net_init to initialise. */
 ln_status ln_net_build(const char *model, int c, int h, int w, int nclasses, ln_net *net);
+/* The same from spec text only (never a file name), e.g. a model file's;
+ * `name` becomes net->model, errors start with `origin`. */
+ln_status ln_net_build_spec(const char *text, const char *name, const char *origin, int c, int h, int w,
+                            int nclasses, ln_net *net);
 void ln_net_free(ln_net *net);
 /* Give the network a copy of the classes' names (NULL clears them). */
 ln_status ln_net_set_class_names(ln_net *net, char *const *names);
