@@ -209,6 +209,18 @@ static void signal_run(int sig)
 Test(resume, sigint_saves_and_exits_130) { signal_run(SIGINT); }
 Test(resume, sigterm_saves_and_exits_143) { signal_run(SIGTERM); }
 
+/* Temporary files "<path>.tmp.<pid>" next to path. */
+static int count_tmp(const char *path)
+{
+    char cmd[P + 64];
+    snprintf(cmd, sizeof cmd, "ls '%.1000s'.tmp.* 2>/dev/null | wc -l", path);
+    FILE *ls = popen(cmd, "r");
+    int n = -1;
+    cr_assert(ls && fscanf(ls, "%d", &n) == 1);
+    pclose(ls);
+    return n;
+}
+
 /* SIGKILL at random moments while a run checkpoints every step: whatever
  * is on disk must load and pass its checksum, every time. */
 Test(resume, sigkill_during_saves, .timeout = 600)
@@ -222,7 +234,7 @@ Test(resume, sigkill_during_saves, .timeout = 600)
              "--checkpoint-every 1", dir, ck);
     ln_rng r;
     ln_rng_seed(&r, (uint64_t)time(NULL));
-    int loaded = 0;
+    int loaded = 0, mid_save = 0;
     for (int i = 0; i < 25; i++) {
         int pid = spawn_cli(args, log);
         /* after the first save, so that most kills land in a later one */
@@ -230,6 +242,7 @@ Test(resume, sigkill_during_saves, .timeout = 600)
         sleep_us(ln_rng_below(&r, 400000));
         kill(pid, SIGKILL);
         cr_assert_eq(wait_cli(pid), 256 + SIGKILL, "iteration %d: the run ended before the kill", i);
+        mid_save += count_tmp(ck) > 0; /* the kill landed inside a save */
         ln_net net;
         float *v;
         ln_train_state s;
@@ -241,6 +254,13 @@ Test(resume, sigkill_during_saves, .timeout = 600)
         want(cli("verify '%s'", ck), 0, "lenet verify on the checkpoint");
     }
     cr_assert_eq(loaded, 25);
+    /* saves take most of each step, so some of the 25 kills hit one */
+    cr_assert_geq(mid_save, 1, "no kill landed inside a save: the test tested nothing");
+    cr_log_info("%d of 25 kills landed inside a save", mid_save);
+    /* a new run removes the temporaries the killed ones left */
+    want(cli("train --data '%s' --epochs 1 --batch 16 --quiet --checkpoint '%s' --stop-after 1", dir, ck), 0,
+         "a run after the kills");
+    cr_assert_eq(count_tmp(ck), 0, "temporary files left next to %s", ck);
 }
 
 /* ---- defensive loading ---- */

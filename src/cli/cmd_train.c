@@ -16,6 +16,7 @@
 #include "core/rng.h"
 #include "io/checkpoint.h"
 #include "io/model_file.h"
+#include "io/safetensors.h"
 #include "opts.h"
 #include "train/trainer.h"
 
@@ -148,6 +149,8 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
         ckpt = ckpt_buf;
     }
     int periodic = a->checkpoint || a->resume;
+    ln_st_remove_stale(ckpt); /* what a killed earlier run may have left */
+    if (a->save) ln_st_remove_stale(a->save);
 
     cli_data cd = {.dir = a->data, .val_split = a->val_split, .cache = a->no_cache ? "" : a->cache,
                    .strict = a->strict, .threads = a->threads, .h = 28, .w = 28, .seed = a->seed};
@@ -468,7 +471,7 @@ int cmd_train(int argc, char **argv)
         {"limit", OPT_INT, &a.limit, 1, 1 << 30, "N", "train on N training images only (IDX: the first N; a folder: N drawn by --seed)"},
         {"save", OPT_STR, &a.save, 0, 0, "FILE", "write the trained model (safetensors) to FILE"},
         {"checkpoint", OPT_STR, &a.checkpoint, 0, 0, "FILE", "save the whole training state to FILE (each epoch, or see --checkpoint-every)"},
-        {"checkpoint-every", OPT_STR, &a.every, 0, 0, "N|epoch", "checkpoint every N steps, or each epoch (default epoch)"},
+        {"checkpoint-every", OPT_STR, &a.every, 0, 0, "N", "checkpoint every N steps (or 'epoch', the default)"},
         {"resume", OPT_STR, &a.resume, 0, 0, "FILE", "continue the run a checkpoint saved, exactly as if never stopped (--epochs still counts from its start)"},
         {"stop-after", OPT_INT, &a.stop_after, 1, 1 << 30, "N", "stop after N steps of this invocation, saving a checkpoint to resume from"},
         {"log", OPT_STR, &a.log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},

@@ -1,7 +1,9 @@
 #include "io/safetensors.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -338,6 +340,30 @@ ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const
     free(h.p);
     free(mm);
     return st;
+}
+
+int ln_st_remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[4096], name[1024];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+    if (snprintf(name, sizeof name, "%s.tmp.", base) >= (int)sizeof name) return 0;
+    size_t n = strlen(name);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int removed = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *pid = e->d_name + n;
+        if (strncmp(e->d_name, name, n) != 0 || !*pid || strspn(pid, "0123456789") != strlen(pid)) continue;
+        long p = strtol(pid, NULL, 10);
+        /* a live writer's file (ours included) is left alone */
+        if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH) continue;
+        removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+    }
+    closedir(d);
+    return removed;
 }
 
 ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm)

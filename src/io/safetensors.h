@@ -32,6 +32,11 @@ ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_
 ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
                           const char *crc_key);
 
+/* Remove temporary files "<path>.tmp.<pid>" that writers killed mid-save
+ * (SIGKILL, power loss) left behind, when no process <pid> is alive.
+ * Returns how many were removed. */
+int ln_st_remove_stale(const char *path);
+
 /* A loaded file: everything lives in memory owned by the struct. */
 typedef struct ln_st_file {
     int ntensors;
