@@ -396,7 +396,16 @@ Test(resume_bad, flags_and_other_data)
     ln_st_free(&f);
     want(cli("train --resume '%s' --lr 0.1", ck), 2, "--lr with --resume");
     want_text("--lr", "--lr with --resume");
-    want(cli("train --resume '%s' --model lenet5-1998", ck), 2, "--model with --resume");
+    want(cli("train --resume '%s' --model lenet5-1998", ck), 1, "another model's flag");
+    want_text("not --model lenet5-1998", "another model's flag");
+    want(cli("train --resume '%s' --recipe seed", ck), 2, "another recipe");
+    want_text("--recipe", "another recipe");
+    /* the original command line with --resume added is accepted */
+    char fin[P];
+    snprintf(fin, sizeof fin, "%s", tmp_path("same_flags.safetensors"));
+    want(cli("train --data '%s' %s --model lenet5 --lr 0.05 --seed 1 --resume '%s' --save '%s'", data_dir(), RECIPE_A,
+             ck, fin),
+         0, "the original flags plus --resume");
     want(cli("train --resume '%s' --epochs 0", ck), 2, "--epochs 0");
     want(cli("train --checkpoint-every 5", ck), 2, "--checkpoint-every without --checkpoint");
     want_text("--checkpoint", "--checkpoint-every without --checkpoint");

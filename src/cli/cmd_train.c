@@ -17,6 +17,7 @@
 #include "io/checkpoint.h"
 #include "io/model_file.h"
 #include "io/safetensors.h"
+#include "nn/spec.h"
 #include "opts.h"
 #include "train/trainer.h"
 
@@ -399,21 +400,70 @@ static int has_flag(int argc, char **argv, const char *flag)
     return 0;
 }
 
-/* --resume: the checkpoint's recipe replaces the flags'. Flags that would
- * change the run are refused rather than silently ignored; --epochs may
- * lengthen or shorten it (counted from the run's start). */
-static int load_resume(int argc, char **argv, train_args *a, resumed *res)
+/* Whether --model names the network a checkpoint holds: the same
+ * canonical layer list. */
+static int same_model(const char *model, const ln_net *net)
 {
-    static const char *const fixed[] = {"--model", "--recipe", "--batch", "--lr", "--momentum", "--nesterov",
-                                        "--no-nesterov", "--weight-decay", "--schedule", "--warmup", "--seed",
-                                        "--augment", "--limit", "--val-split"};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (has_flag(argc, argv, fixed[i])) {
-            fprintf(stderr, "lenet train: %s cannot be given with --resume: the checkpoint fixes the run's recipe "
-                    "(only --epochs, --data, --threads, --kernels and output flags may change)\n", fixed[i]);
+    char name[32], canon[sizeof net->spec], err[64];
+    char *text;
+    ln_spec spec;
+    if (ln_spec_resolve(model, name, sizeof name, &text) != LN_OK) return 0;
+    int ok = ln_spec_parse(text, &spec, err, sizeof err) == LN_OK;
+    free(text);
+    if (ok) ln_spec_format(&spec, canon, sizeof canon);
+    return ok && !strcmp(canon, net->spec);
+}
+
+/* --resume: the checkpoint's recipe replaces the flags'. The original
+ * command line plus --resume is accepted as it is; a flag that would change
+ * the run is refused rather than ignored. --epochs may lengthen or shorten
+ * the run (counted from its start). */
+static int check_resume_flags(int argc, char **argv, const train_args *a, const resumed *res)
+{
+    const ln_train_state *st = &res->st;
+    if (has_flag(argc, argv, "--model") && !same_model(a->model, &res->net)) {
+        fprintf(stderr, "lenet train: --resume %s holds a %s run, not --model %s\n", a->resume, res->net.model,
+                a->model);
+        return EXIT_RUNTIME;
+    }
+    ln_augment aug = {0};
+    if (st->augment[0]) ln_augment_parse(st->augment, &aug);
+    const int recipe = has_flag(argc, argv, "--recipe"); /* sets all of these */
+    const struct {
+        const char *flag;
+        int differs;
+    } fixed[] = {
+        {"--batch", a->batch != st->batch},
+        {"--lr", a->lr != st->lr},
+        {"--momentum", a->momentum != st->momentum},
+        {"--nesterov", a->nesterov != st->nesterov},
+        {"--no-nesterov", a->nesterov != st->nesterov},
+        {"--weight-decay", a->weight_decay != st->weight_decay},
+        {"--schedule", strcmp(a->schedule, st->schedule) != 0},
+        {"--warmup", a->warmup != st->warmup},
+        {"--seed", a->seed != st->seed},
+        {"--augment", a->aug.flip != aug.flip || a->aug.shift != aug.shift},
+        {"--limit", a->limit != st->limit},
+        {"--val-split", a->val_split != st->val_split},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        int given = has_flag(argc, argv, fixed[i].flag) || (recipe && i < 7);
+        if (given && fixed[i].differs) {
+            fprintf(stderr, "lenet train: %s%s differs from the run in %s: a resumed run keeps its recipe (only "
+                    "--epochs, --data, --threads, --kernels and output flags may change)\n",
+                    has_flag(argc, argv, fixed[i].flag) ? fixed[i].flag : "--recipe's ",
+                    has_flag(argc, argv, fixed[i].flag) ? "" : fixed[i].flag + 2, a->resume);
             return EXIT_USAGE;
         }
+    }
+    return 0;
+}
+
+static int load_resume(int argc, char **argv, train_args *a, resumed *res)
+{
     if (ln_checkpoint_load(a->resume, &res->net, &res->velocity, &res->st) != LN_OK) return cli_fail("train");
+    int rc = check_resume_flags(argc, argv, a, res);
+    if (rc) return rc;
     const ln_train_state *st = &res->st;
     if (!has_flag(argc, argv, "--epochs")) a->epochs = st->epochs;
     if (st->epoch > a->epochs + 1 || (st->epoch == a->epochs + 1 && st->epoch_step)) {
