@@ -35,6 +35,8 @@ typedef struct cli_data {
  * to stdout. Prints the error and returns EXIT_RUNTIME on failure. */
 int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test);
 int cmd_verify(int argc, char **argv);
+/* Outputs, gradients and one SGD step for tools/torch_interop.py check (cmd_probe.c). */
+int cmd_probe(int argc, char **argv);
 
 /* 545546 -> "545,546" in buf */
 const char *cli_grouped(long long v, char *buf, int cap);
