@@ -1,6 +1,7 @@
 #include "support.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,17 @@ int write_gz(const char *path, const void *data, size_t len)
 }
 
 int run_cli(const char *args, char *out, size_t cap) { return run_prog(LENET_CLI, args, out, cap); }
+
+int run_clif(char *out, size_t cap, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof args) abort(); /* a test's own bug */
+    return run_cli(args, out, cap);
+}
 
 int run_prog(const char *exe, const char *args, char *out, size_t cap)
 {

@@ -16,6 +16,8 @@ int write_gz(const char *path, const void *data, size_t len);
  * stdout+stderr into out (NUL-terminated, truncated to cap). Returns the
  * exit status, or -1 if it did not exit normally (a crash). */
 int run_cli(const char *args, char *out, size_t cap);
+/* run_cli with printf-style arguments (aborts the test if they do not fit). */
+int run_clif(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same for another program (e.g. LENET_BENCH). */
 int run_prog(const char *exe, const char *args, char *out, size_t cap);
 /* Start the lenet CLI in the background (stdout+stderr to `log`); returns

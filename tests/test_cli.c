@@ -31,16 +31,7 @@ static char out[OUT_CAP];
 /* ---- running the CLI ---- */
 
 /* Format the arguments, run the CLI, capture stdout+stderr into `out`. */
-static int cli(const char *fmt, ...)
-{
-    char args[3072];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    cr_assert(n >= 0 && (size_t)n < sizeof args, "argument string too long");
-    return run_cli(args, out, sizeof out);
-}
+#define cli(...) run_clif(out, sizeof out, __VA_ARGS__)
 
 static void want_rc(int rc, int want, const char *what)
 {

@@ -25,16 +25,7 @@
 
 static char out[OUT_CAP];
 
-static int cli(const char *fmt, ...)
-{
-    char args[3072];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    cr_assert(n >= 0 && (size_t)n < sizeof args);
-    return run_cli(args, out, sizeof out);
-}
+#define cli(...) run_clif(out, sizeof out, __VA_ARGS__)
 
 static void want(int rc, int expect, const char *what)
 {
@@ -407,7 +398,7 @@ Test(resume_bad, flags_and_other_data)
              ck, fin),
          0, "the original flags plus --resume");
     want(cli("train --resume '%s' --epochs 0", ck), 2, "--epochs 0");
-    want(cli("train --checkpoint-every 5", ck), 2, "--checkpoint-every without --checkpoint");
+    want(cli("train --checkpoint-every 5"), 2, "--checkpoint-every without --checkpoint");
     want_text("--checkpoint", "--checkpoint-every without --checkpoint");
     want(cli("train --checkpoint x.ckpt --checkpoint-every often"), 2, "--checkpoint-every often");
     want_text("often", "--checkpoint-every often");

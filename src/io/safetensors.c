@@ -206,16 +206,22 @@ static ln_status build_header(const char *path, const ln_st_tensor *t, int nt, c
     return b->oom ? ln_fail(LN_ERR_NOMEM, "%s: out of memory building the header", path) : LN_OK;
 }
 
+/* k <= CHUNK_FLOATS floats as little-endian bytes */
+static void floats_le(unsigned char *buf, const float *x, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        store_le32(buf + 4 * i, u);
+    }
+}
+
 static int write_floats(FILE *f, const float *x, size_t n)
 {
     unsigned char buf[CHUNK_FLOATS * 4];
     while (n) {
         size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t u;
-            memcpy(&u, &x[i], 4);
-            store_le32(buf + 4 * i, u);
-        }
+        floats_le(buf, x, k);
         if (fwrite(buf, 4, k, f) != k) return -1;
         x += k;
         n -= k;
@@ -305,11 +311,7 @@ static uint32_t data_crc(const ln_st_tensor *t, int nt)
         size_t n = (size_t)shape_numel(t[i].shape, t[i].ndim);
         while (n) {
             size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
-            for (size_t j = 0; j < k; j++) {
-                uint32_t u;
-                memcpy(&u, &x[j], 4);
-                store_le32(buf + 4 * j, u);
-            }
+            floats_le(buf, x, k);
             c = crc32(c, buf, (uInt)(4 * k));
             x += k;
             n -= k;
