@@ -90,6 +90,9 @@ static size_t size_hint(const char *path)
         if (m[0] == 0x1f && m[1] == 0x8b) {
             if (len >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4)
                 hint = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+            /* deflate expands at most 1032:1: a 20-byte file whose trailer
+             * claims 2 GiB must not get a 2 GiB block */
+            if (hint / 1032 > (size_t)len) hint = 0;
         } else if (len > 0) {
             hint = (size_t)len;
         }
