@@ -33,6 +33,15 @@ static ln_layer *push(builder *b, ln_layer_kind kind)
     return l;
 }
 
+/* Per sample, no layer outputs more values than the largest input (4 x
+ * 4096 x 4096): sizes then fit an int (flatten multiplies them) and a
+ * spec such as 'resize 99999x99999' is refused, not allocated. */
+#define MAX_VALUES ((int64_t)4 * 4096 * 4096)
+/* LeNet-class networks have up to a few million parameters; a spec (or a
+ * 200-byte model file) asking for more than 2^26 is refused before the
+ * allocation. */
+#define MAX_PARAMS ((size_t)1 << 26)
+
 static void set_out(builder *b, ln_layer *l, int c, int h, int w)
 {
     l->out_c = b->c = c;
@@ -41,6 +50,10 @@ static void set_out(builder *b, ln_layer *l, int c, int h, int w)
     if (c <= 0 || h <= 0 || w <= 0)
         b->st = ln_fail(LN_ERR_ARG, "model %s: layer %d (%s) has an empty output %dx%dx%d",
                         b->net->model, b->net->nlayers, ln_layer_kind_name(l->kind), c, h, w);
+    else if ((int64_t)c * h * w > MAX_VALUES)
+        b->st = ln_fail(LN_ERR_ARG, "model %s: layer %d (%s) has an output of %dx%dx%d values, more than the %lld "
+                        "supported", b->net->model, b->net->nlayers, ln_layer_kind_name(l->kind), c, h, w,
+                        (long long)MAX_VALUES);
 }
 
 static void add_params(builder *b, ln_layer *l, size_t wlen, size_t blen)
@@ -259,6 +272,9 @@ ln_status ln_net_build_spec(const char *text, const char *name, const char *orig
     builder b = {.net = net, .c = c, .h = h, .w = w};
     build_spec(&b, &spec, nclasses);
     if (b.st != LN_OK) return b.st;
+    if (net->nparams > MAX_PARAMS)
+        return ln_fail(LN_ERR_ARG, "model %s: %zu parameters, more than the %zu supported", name, net->nparams,
+                       MAX_PARAMS);
     size_t bytes = (net->nparams * sizeof(float) + 63) / 64 * 64;
     net->params = aligned_alloc(64, bytes ? bytes : 64);
     if (!net->params) return ln_fail(LN_ERR_NOMEM, "model %s: cannot allocate %zu parameters", name, net->nparams);
