@@ -75,6 +75,12 @@ static int next(lexer *x, token *t, char *err, size_t cap)
         /* a number: [+-] digits [. digits]; 'x' ends it (5x5) */
         if (*x->p == '-' || *x->p == '+') t->text[n++] = *x->p, advance(x);
         while ((isdigit((unsigned char)*x->p) || *x->p == '.') && n + 1 < sizeof t->text) t->text[n++] = *x->p, advance(x);
+        /* an exponent (1e-05): the canonical form writes tiny values so */
+        const char *p = x->p;
+        if ((p[0] == 'e' || p[0] == 'E') &&
+            (isdigit((unsigned char)p[1]) || ((p[1] == '-' || p[1] == '+') && isdigit((unsigned char)p[2]))))
+            for (int k = 0; (k < 2 || isdigit((unsigned char)*x->p)) && n + 1 < sizeof t->text; k++)
+                t->text[n++] = *x->p, advance(x);
     } else if (isalpha((unsigned char)*x->p) || *x->p == '_') {
         while ((isalnum((unsigned char)*x->p) || *x->p == '_' || *x->p == '-') && n + 1 < sizeof t->text)
             t->text[n++] = *x->p, advance(x);
@@ -93,7 +99,7 @@ static int is_decimal(const char *s, float *v)
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (!*s || *end || errno || d < -1e6 || d > 1e6) return 0;
+    if (!*s || *end || errno || !(d >= -1e6 && d <= 1e6)) return 0; /* "nan" too */
     *v = (float)d;
     return 1;
 }
@@ -228,6 +234,16 @@ ln_status ln_spec_parse(const char *text, ln_spec *s, char *err, size_t cap)
     return LN_OK;
 }
 
+/* The shortest %g that reads back as the same float: a model file's spec
+ * must rebuild exactly the network that was saved. */
+static void format_float(char *buf, size_t cap, float v)
+{
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, cap, "%.*g", digits, (double)v);
+        if ((float)strtod(buf, NULL) == v) return;
+    }
+}
+
 size_t ln_spec_format(const ln_spec *s, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -247,7 +263,12 @@ size_t ln_spec_format(const ln_spec *s, char *buf, size_t cap)
             if (it->a == LN_SPEC_CLASSES) snprintf(one, sizeof one, "rbf classes%s", it->same ? " map" : "");
             else snprintf(one, sizeof one, "rbf %d%s", it->a, it->same ? " map" : "");
             break;
-        case LN_SPEC_NORMALIZE: snprintf(one, sizeof one, "normalize %g %g", (double)it->lo, (double)it->hi); break;
+        case LN_SPEC_NORMALIZE: {
+            char lo[24], hi[24];
+            format_float(lo, sizeof lo, it->lo), format_float(hi, sizeof hi, it->hi);
+            snprintf(one, sizeof one, "normalize %s %s", lo, hi);
+            break;
+        }
         case LN_SPEC_AVGPOOL: case LN_SPEC_MAXPOOL: case LN_SPEC_SUBSAMPLE: snprintf(one, sizeof one, "%s %d", ln_spec_op_word(it->op), it->a); break;
         case LN_SPEC_DENSE:
             if (it->a == LN_SPEC_CLASSES) snprintf(one, sizeof one, "dense classes");
