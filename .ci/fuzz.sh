@@ -14,13 +14,15 @@ seconds=${FUZZ_SECONDS:-60}
 CC=clang cmake -S . -B build-fuzz -DLENET_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build-fuzz -j"$(nproc)" --target lenet_fuzzers
 
-scratch=$(mktemp -d)
+# the targets write each input to a temporary file (and the spec target
+# saves models, with fsync): on tmpfs when there is one, and removed with
+# the scratch directory even after a crash
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then scratch=$(mktemp -d -p /dev/shm); else scratch=$(mktemp -d); fi
 trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/tmp"
+export TMPDIR=$scratch/tmp
 findings=build-fuzz/findings
 mkdir -p "$findings"
-# the targets write each input to a temporary file (and the spec target
-# saves models, with fsync): tmpfs when there is one
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 
 status=0
 for t in idx jpeg model spec; do
