@@ -1,13 +1,14 @@
 /* The safetensors reader (io/safetensors.c, io/json.c) and the model file
  * loader built on it (io/model_file.c, then nn/spec.c and nn/net.c from
  * the file's "spec") on arbitrary bytes, through a real file. Each reader
- * is one row of READERS: a new one (a checkpoint loader) is one more row. */
+ * is one row of READERS, the checkpoint loader (io/checkpoint.c) included. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_check.h"
 #include "fuzz_tmp.h"
+#include "io/checkpoint.h"
 #include "io/model_file.h"
 #include "io/safetensors.h"
 
@@ -58,7 +59,30 @@ static void model_load(const char *path)
     ln_net_free(&net);
 }
 
-static void (*const READERS[])(const char *path) = {st_read, model_load};
+/* A loaded checkpoint's state must be self-consistent, its momentum
+ * readable. */
+static void checkpoint_load(const char *path)
+{
+    ln_net net;
+    float *v;
+    ln_train_state s;
+    ln_status st = ln_checkpoint_load(path, &net, &v, &s);
+    FUZZ_CHECK(st != LN_ERR_NOMEM);
+    if (st != LN_OK) {
+        FUZZ_CHECK(!v && !net.params);
+        return;
+    }
+    long per_epoch = (s.data_n + s.batch - 1) / s.batch;
+    FUZZ_CHECK(s.epoch >= 1 && s.epoch <= s.epochs + 1 && s.epoch_step < per_epoch);
+    FUZZ_CHECK(s.step == (s.epoch - 1) * per_epoch + s.epoch_step && s.right <= s.seen);
+    volatile float sum = 0.0f;
+    for (size_t j = 0; j < net.nparams; j++) sum += v[j];
+    (void)sum;
+    free(v);
+    ln_net_free(&net);
+}
+
+static void (*const READERS[])(const char *path) = {st_read, model_load, checkpoint_load};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
