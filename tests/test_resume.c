@@ -159,8 +159,9 @@ Test(resume, checkpoint_every_steps)
 }
 
 /* Start a longer run, wait for its first checkpoint (the handlers are in
- * place by then), send `sig`, expect 128+sig and a resume hint; resuming
- * must end where an uninterrupted run ends. */
+ * place by then), send `sig`: lenet must save, print the resume hint, and
+ * die by that signal (so a calling script stops too); resuming must end
+ * where an uninterrupted run ends. */
 static void signal_run(int sig)
 {
     char dir[P], ref[P], ck[P], fin[P], log[P];
@@ -191,7 +192,8 @@ static void signal_run(int sig)
         cr_log_warn("the run finished before the signal arrived");
         return;
     }
-    want(rc, 128 + sig, "signalled run");
+    /* saved, then died by the signal itself (a shell sees 128 + sig) */
+    want(rc, 256 + sig, "signalled run");
     want_text("resume with: lenet train --resume", "signalled run");
     want(cli("train --resume '%s' --save '%s' --quiet", ck, fin), 0, "resume after a signal");
     same_files(ref, fin, "resumed after a signal");
@@ -402,6 +404,8 @@ Test(resume_bad, flags_and_other_data)
     want_text("--checkpoint", "--checkpoint-every without --checkpoint");
     want(cli("train --checkpoint x.ckpt --checkpoint-every often"), 2, "--checkpoint-every often");
     want_text("often", "--checkpoint-every often");
+    want(cli("train --resume '%s' --save '%s'", ck, ck), 2, "--save onto the checkpoint");
+    want_text("the checkpoint file", "--save onto the checkpoint");
     want(cli("train --checkpoint /nonexistent-dir/x.ckpt"), 2, "--checkpoint into a missing directory");
     want_text("/nonexistent-dir", "--checkpoint into a missing directory");
     /* the same checkpoint on other data: refused, naming both */

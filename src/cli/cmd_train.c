@@ -1,7 +1,7 @@
 /* lenet train: load data, build the model (or resume a checkpoint), run
  * epochs of SGD, evaluate on the test set after each epoch, checkpoint as
  * asked, save the model atomically at the end. SIGINT/SIGTERM finish the
- * step, save a checkpoint and exit 130/143. */
+ * step, save a checkpoint, and end by that signal (status 130/143). */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -74,21 +74,40 @@ static void progress(int epoch, int epochs, long done, long total, double loss, 
     fflush(stderr);
 }
 
-/* The signal that asked the run to stop, 0 if none. The handler is
- * one-shot (SA_RESETHAND): a second Ctrl-C kills at once, and the file on
- * disk is still the last complete checkpoint, as saves are atomic. */
+/* The signal that asked the run to stop, 0 if none. A second SIGINT or
+ * SIGTERM kills at once (the file on disk is still the last complete
+ * checkpoint, as saves are atomic); after the stop's save, lenet dies by
+ * the signal itself, so a calling shell script stops too. */
 static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+    if (!stop_signal) {
+        stop_signal = sig;
+        return;
+    }
+    signal(sig, SIG_DFL); /* both async-signal-safe */
+    raise(sig);
+}
 
 static void catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Called once the run's files are closed. */
+static void die_by_stop_signal(void)
+{
+    if (!stop_signal) return;
+    fflush(stdout);
+    fflush(stderr);
+    signal(stop_signal, SIG_DFL);
+    raise(stop_signal);
 }
 
 /* What the checkpoint knows about the data: count and CRC-32 of the pixels
@@ -126,7 +145,9 @@ static ln_status save_checkpoint(const char *path, const train_args *a, const ln
                         .val_split = a->val_split, .seed = a->seed, .data_n = train->n, .data_crc = crc};
     memcpy(s.rng, p->epoch_rng->s, sizeof s.rng);
     snprintf(s.schedule, sizeof s.schedule, "%s", a->schedule);
-    snprintf(s.augment, sizeof s.augment, "%s", a->augment ? a->augment : "");
+    /* the canonical list, whatever spelling was given */
+    int an = a->aug.flip ? snprintf(s.augment, sizeof s.augment, "flip") : 0;
+    if (a->aug.shift) snprintf(s.augment + an, sizeof s.augment - (size_t)an, "%sshift=%d", an ? "," : "", a->aug.shift);
     snprintf(s.isa, sizeof s.isa, "%s", k->isa);
     snprintf(s.data, sizeof s.data, "%s", a->data);
     return ln_checkpoint_save(path, tr->net, tr->velocity, &s);
@@ -237,7 +258,7 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
     }
     fflush(stdout);
     catch_signals();
-    int tty = isatty(STDERR_FILENO) && !a->quiet, stopping = 0;
+    int tty = isatty(STDERR_FILENO) && !a->quiet, stopping = 0, saved_ckpt = 0;
     for (long e = first_epoch; e <= a->epochs; e++) {
         ln_rng epoch_rng = shuffle;
         tr.aug.epoch = e;
@@ -279,6 +300,7 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
                     rc = cli_fail("train");
                     goto out;
                 }
+                saved_ckpt = 1;
             }
             if (stopping) {
                 if (tty) fputc('\n', stderr);
@@ -309,12 +331,16 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
             fflush(log);
         }
         stopping = stopping || stop_signal;
-        if (stopping || (periodic && (!a->every_steps || step % a->every_steps == 0 || e == a->epochs))) {
+        /* a run that stops in its last epoch is complete: no checkpoint
+         * unless asked for */
+        if ((stopping && (periodic || e < a->epochs)) ||
+            (periodic && (!a->every_steps || step % a->every_steps == 0 || e == a->epochs))) {
             run_pos p = {e + 1, 0, step, &shuffle, 0.0, 0.0, 0, 0};
             if (save_checkpoint(ckpt, a, k, &tr, &train, crc, &p) != LN_OK) {
                 rc = cli_fail("train");
                 goto out;
             }
+            saved_ckpt = 1;
         }
         if (stopping && e < a->epochs) goto stopped;
     }
@@ -325,16 +351,22 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
         }
         printf("saved %s\n", a->save);
     }
-    if (periodic) printf("checkpoint %s\n", ckpt);
+    if (saved_ckpt) printf("checkpoint %s\n", ckpt);
     rc = EXIT_OK; /* a signal during the last epoch's evaluation: the run is complete */
     goto out;
 stopped:
     fflush(stdout);
-    fprintf(stderr, "lenet train: %s after step %ld of %ld; saved %s; resume with: lenet train --resume %s\n",
+    /* the command that finishes the run: outputs are not in the checkpoint */
+    char hint[3 * 4096 + 128];
+    int hn = snprintf(hint, sizeof hint, "lenet train --resume %s", ckpt);
+    if (a->save) hn += snprintf(hint + hn, sizeof hint - (size_t)hn, " --save %s", a->save);
+    if (a->log) hn += snprintf(hint + hn, sizeof hint - (size_t)hn, " --log %s", a->log);
+    if (a->every) snprintf(hint + hn, sizeof hint - (size_t)hn, " --checkpoint-every %s", a->every);
+    fprintf(stderr, "lenet train: %s after step %ld of %ld; saved %s; resume with: %s\n",
             stop_signal == SIGINT    ? "interrupted (SIGINT)"
             : stop_signal == SIGTERM ? "terminated (SIGTERM)"
                                      : "stopped (--stop-after)",
-            step, total, ckpt, ckpt);
+            step, total, ckpt, hint);
     rc = stop_signal ? 128 + stop_signal : EXIT_OK;
 out:
     if (log && fclose(log) != 0 && rc == EXIT_OK) {
@@ -389,6 +421,15 @@ static const char *find_recipe(int argc, char **argv)
 {
     const char *r = find_flag(argc, argv, "--recipe"), *m = find_flag(argc, argv, "--model");
     return r ? r : m && !strcmp(m, "lenet5-1998") ? "lecun98" : "default";
+}
+
+/* Whether two paths name the same file (b may be NULL). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    if (!b) return 0;
+    if (!strcmp(a, b)) return 1;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 /* Whether a flag was given, as --flag, --flag VALUE or --flag=VALUE. */
@@ -565,6 +606,15 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (strlen(a.data) >= sizeof ((ln_train_state *)0)->data && (a.checkpoint || a.resume || a.stop_after)) {
+        fprintf(stderr, "lenet train: --data: a path of at most %zu bytes can be checkpointed\n",
+                sizeof ((ln_train_state *)0)->data - 1);
+        return EXIT_USAGE;
+    }
+    if (a.save && (same_file(a.save, a.checkpoint) || same_file(a.save, a.resume))) {
+        fprintf(stderr, "lenet train: --save %s is the checkpoint file: the model would replace it\n", a.save);
+        return EXIT_USAGE;
+    }
     resumed res = {0};
     const ln_kernels *k;
     if ((a.resume && (rc = load_resume(argc, argv, &a, &res))) ||
@@ -579,5 +629,6 @@ int cmd_train(int argc, char **argv)
 done:
     ln_net_free(&res.net);
     free(res.velocity);
+    if (rc == 128 + stop_signal) die_by_stop_signal();
     return rc;
 }

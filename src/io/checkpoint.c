@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io/model_file.h"
+#include "train/trainer.h"
 
 /* Training state as metadata strings. Floats are printed with 9
  * significant digits and doubles with 17, which read back bit for bit. */
@@ -157,13 +158,22 @@ static void read_state(reader *r, ln_train_state *s)
     s->nesterov = (int)get_long(r, "train.nesterov", 0, 1);
     s->limit = (int)get_long(r, "train.limit", 0, 1L << 30);
     s->val_split = (float)get_double(r, "train.val_split", 0, 0.9);
-    s->lr = (float)get_double(r, "train.lr", 1e-12, 1e3);
+    s->lr = (float)get_double(r, "train.lr", 1e-13, 1e3); /* --lr 1e-12 as a float is 9.99999996e-13 */
     s->momentum = (float)get_double(r, "train.momentum", 0, 0.999999);
     s->weight_decay = (float)get_double(r, "train.weight_decay", 0, 1);
     get_str(r, "train.schedule", s->schedule, sizeof s->schedule);
     get_str(r, "train.augment", s->augment, sizeof s->augment);
     get_str(r, "train.kernels", s->isa, sizeof s->isa);
     get_str(r, "train.data", s->data, sizeof s->data);
+    /* what --resume would refuse, refused here, so verify says the same */
+    if (!r->st && strcmp(s->schedule, "constant") && strcmp(s->schedule, "cosine") && strcmp(s->schedule, "lecun98"))
+        bad(r, "train.schedule", s->schedule, "constant, cosine or lecun98");
+    ln_augment aug;
+    if (!r->st && s->augment[0] && ln_augment_parse(s->augment, &aug))
+        bad(r, "train.augment", s->augment, "a list of flip and shift=N");
+    if (!r->st && s->warmup && s->warmup >= s->epochs)
+        r->st = ln_fail(LN_ERR_FORMAT, "%s: checkpoint's train.warmup %d is not below train.epochs %d", r->path,
+                        s->warmup, s->epochs);
     const char *seed = get(r, "train.seed");
     if (seed) {
         char *end;
@@ -179,6 +189,9 @@ static void read_state(reader *r, ln_train_state *s)
     s->epoch = get_long(r, "train.epoch", 1, (long)s->epochs + 1);
     long steps_per_epoch = s->batch ? (s->data_n + s->batch - 1) / s->batch : 0;
     s->epoch_step = get_long(r, "train.epoch_step", 0, steps_per_epoch ? steps_per_epoch - 1 : 0);
+    if (!r->st && s->epoch == s->epochs + 1 && s->epoch_step)
+        r->st = ln_fail(LN_ERR_FORMAT, "%s: checkpoint's train.epoch_step %ld is past the run's end", r->path,
+                        s->epoch_step);
     s->step = get_long(r, "train.step", 0, 1L << 62);
     if (!r->st && s->step != (s->epoch - 1) * steps_per_epoch + s->epoch_step)
         r->st = ln_fail(LN_ERR_FORMAT, "%s: checkpoint's train.step %ld does not match epoch %ld, step %ld of %ld", r->path,
@@ -205,8 +218,8 @@ ln_status ln_checkpoint_load(const char *path, ln_net *net, float **velocity, ln
     if (st != LN_OK) return st;
     const char *kind = ln_st_meta_get(&f, "kind");
     if (!kind || strcmp(kind, "checkpoint") != 0) {
-        st = ln_fail(LN_ERR_FORMAT, "%s: not a checkpoint (a model file has no training state; use --load to start "
-                     "from its weights)", path);
+        st = ln_fail(LN_ERR_FORMAT, "%s: not a checkpoint: a model file has no training state (only a file written "
+                     "by lenet train --checkpoint can be resumed)", path);
         goto out;
     }
     int extra = 0;

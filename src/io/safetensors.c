@@ -271,6 +271,9 @@ static ln_status write_atomic(const char *path, const sbuf *h, const ln_st_tenso
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
     /* O_NOFOLLOW: never write through a link planted at the temporary name */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    /* held until the file is closed: ln_st_remove_stale leaves it alone */
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd >= 0) (void)fcntl(fd, F_SETLK, &lk);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         ln_status st = ln_fail(LN_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
@@ -360,9 +363,16 @@ int ln_st_remove_stale(const char *path)
         const char *pid = e->d_name + n;
         if (strncmp(e->d_name, name, n) != 0 || !*pid || strspn(pid, "0123456789") != strlen(pid)) continue;
         long p = strtol(pid, NULL, 10);
-        /* a live writer's file (ours included) is left alone */
+        /* a live writer's file (ours included) is left alone: its pid is
+         * alive here, or it holds the write lock (a writer on another host
+         * sharing the directory) */
         if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH) continue;
-        removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+        int fd = openat(dirfd(d), e->d_name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat sb;
+        struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fd >= 0 && !fstat(fd, &sb) && S_ISREG(sb.st_mode) && !fcntl(fd, F_SETLK, &lk))
+            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+        if (fd >= 0) close(fd);
     }
     closedir(d);
     return removed;

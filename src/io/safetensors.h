@@ -33,8 +33,9 @@ ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const
                           const char *crc_key);
 
 /* Remove temporary files "<path>.tmp.<pid>" that writers killed mid-save
- * (SIGKILL, power loss) left behind, when no process <pid> is alive.
- * Returns how many were removed. */
+ * (SIGKILL, power loss) left behind, when no process <pid> is alive and
+ * no one holds the write lock ln_st_write keeps on its temporary while
+ * writing it. Returns how many were removed. */
 int ln_st_remove_stale(const char *path);
 
 /* A loaded file: everything lives in memory owned by the struct. */
