@@ -2,6 +2,7 @@
  * epochs of SGD, evaluate on the test set after each epoch, checkpoint as
  * asked, save the model atomically at the end. SIGINT/SIGTERM finish the
  * step, save a checkpoint, and end by that signal (status 130/143). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -149,7 +150,10 @@ static ln_status save_checkpoint(const char *path, const train_args *a, const ln
     int an = a->aug.flip ? snprintf(s.augment, sizeof s.augment, "flip") : 0;
     if (a->aug.shift) snprintf(s.augment + an, sizeof s.augment - (size_t)an, "%sshift=%d", an ? "," : "", a->aug.shift);
     snprintf(s.isa, sizeof s.isa, "%s", k->isa);
-    snprintf(s.data, sizeof s.data, "%s", a->data);
+    /* absolute, so a resume from another directory finds the data */
+    char abs[4096];
+    const char *dir = realpath(a->data, abs) && strlen(abs) < sizeof s.data ? abs : a->data;
+    snprintf(s.data, sizeof s.data, "%s", dir);
     return ln_checkpoint_save(path, tr->net, tr->velocity, &s);
 }
 
