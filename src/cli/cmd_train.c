@@ -244,9 +244,7 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
            net.in_w, net.nclasses, train.n, test.n, a->batch, a->epochs, a->lr, a->schedule, a->momentum,
            a->nesterov && a->momentum > 0 ? " nesterov" : "", a->weight_decay, a->threads, k->isa);
 
-    ln_schedule sched = !strcmp(a->schedule, "cosine")    ? LN_SCHED_COSINE
-                        : !strcmp(a->schedule, "lecun98") ? LN_SCHED_LECUN98
-                                                          : LN_SCHED_CONSTANT;
+    ln_schedule sched = (ln_schedule)ln_schedule_from_name(a->schedule); /* checked: flag or checkpoint */
     long steps_per_epoch = (train.n + a->batch - 1) / a->batch;
     long total = steps_per_epoch * a->epochs, step = 0, first_epoch = 1, first_step = 0, steps_run = 0;
     ln_rng shuffle;
@@ -526,10 +524,6 @@ static int load_resume(int argc, char **argv, train_args *a, resumed *res)
         fprintf(stderr, "lenet train: %s: train.augment: %s\n", a->resume, ln_last_error());
         return EXIT_RUNTIME;
     }
-    if (strcmp(a->schedule, "constant") && strcmp(a->schedule, "cosine") && strcmp(a->schedule, "lecun98")) {
-        fprintf(stderr, "lenet train: %s: unknown train.schedule '%s'\n", a->resume, a->schedule);
-        return EXIT_RUNTIME;
-    }
     if (a->warmup && a->warmup >= a->epochs) {
         fprintf(stderr, "lenet train: --epochs %d must exceed the run's --warmup %d\n", a->epochs, a->warmup);
         return EXIT_USAGE;
@@ -579,7 +573,7 @@ int cmd_train(int argc, char **argv)
     rc = opts_parse("train", "[options]", specs, argc, argv, 2, pos, 0, &npos);
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (a.no_nesterov) a.nesterov = 0;
-    if (strcmp(a.schedule, "constant") != 0 && strcmp(a.schedule, "cosine") != 0 && strcmp(a.schedule, "lecun98") != 0) {
+    if (ln_schedule_from_name(a.schedule) < 0) {
         fprintf(stderr, "lenet train: --schedule: unknown schedule '%s' (expected constant, cosine or lecun98)\n", a.schedule);
         return EXIT_USAGE;
     }

@@ -166,7 +166,7 @@ static void read_state(reader *r, ln_train_state *s)
     get_str(r, "train.kernels", s->isa, sizeof s->isa);
     get_str(r, "train.data", s->data, sizeof s->data);
     /* what --resume would refuse, refused here, so verify says the same */
-    if (!r->st && strcmp(s->schedule, "constant") && strcmp(s->schedule, "cosine") && strcmp(s->schedule, "lecun98"))
+    if (!r->st && ln_schedule_from_name(s->schedule) < 0)
         bad(r, "train.schedule", s->schedule, "constant, cosine or lecun98");
     ln_augment aug;
     if (!r->st && s->augment[0] && ln_augment_parse(s->augment, &aug))

@@ -371,6 +371,14 @@ ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const
     return st;
 }
 
+int ln_schedule_from_name(const char *name)
+{
+    static const char *const names[] = {"constant", "cosine", "lecun98"}; /* in ln_schedule's order */
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
 float ln_schedule_lr(ln_schedule s, float base, long step, long total, long warmup, long per_epoch)
 {
     if (step < warmup) return base * (float)(step + 1) / (float)warmup;

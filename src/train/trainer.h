@@ -18,6 +18,8 @@
  * 3, 0.00005 for 4, then 0.00001) as multiples 1, 0.4, 0.2, 0.1, 0.02 of
  * the base rate, per epoch. */
 typedef enum ln_schedule { LN_SCHED_CONSTANT, LN_SCHED_COSINE, LN_SCHED_LECUN98 } ln_schedule;
+/* The schedule called `name` ("constant", "cosine", "lecun98"), or -1. */
+int ln_schedule_from_name(const char *name);
 
 /* ln_sgd (the optimizer's settings) is the SGD kernel's, in kernels.h. */
 
