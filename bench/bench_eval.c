@@ -63,7 +63,7 @@ int bench_eval_main(int argc, char **argv)
         {"model", BOPT_STR, &o.model, 0, 0, "NAME", "built-in model or layer list (default lenet5; docs/MODELS.md)"},
         {"threads", BOPT_INT, &o.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
         {"reps", BOPT_INT, &o.reps, 1, 10000, "N", "timed passes over the test set after one warm-up (default 7)"},
-        {"kernels", BOPT_STR, &o.kernels, 0, 0, "SET", "kernel set: auto (default), scalar, avx2, neon"},
+        {"kernels", BOPT_STR, &o.kernels, 0, 0, "SET", ln_kernels_help()},
         {"data", BOPT_STR, &o.data, 0, 0, "DIR", "MNIST-format directory (default " LN_DEFAULT_DATA_DIR ")"},
         {"json", BOPT_FLAG, &o.json, 0, 0, NULL, "print one JSON object"},
         {NULL, 0, NULL, 0, 0, NULL, NULL},

@@ -177,7 +177,7 @@ int bench_train_main(int argc, char **argv)
         {"threads", BOPT_INT, &o.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
         {"sweep", BOPT_FLAG, &o.sweep, 0, 0, NULL, "run 1..cores threads and print the scaling"},
         {"steps", BOPT_INT, &o.steps, 1, 1000000, "N", "timed steps after 3 warm-up steps (default 30)"},
-        {"kernels", BOPT_STR, &o.kernels, 0, 0, "SET", "kernel set: auto (default), scalar, avx2, neon"},
+        {"kernels", BOPT_STR, &o.kernels, 0, 0, "SET", ln_kernels_help()},
         {"data", BOPT_STR, &o.data, 0, 0, "DIR", "MNIST-format directory (default " LN_DEFAULT_DATA_DIR ")"},
         {"json", BOPT_FLAG, &o.json, 0, 0, NULL, "print one JSON object"},
         {NULL, 0, NULL, 0, 0, NULL, NULL},

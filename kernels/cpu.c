@@ -1,6 +1,7 @@
 /* CPU feature detection. Built without ISA flags, so running it on any CPU
- * of the architecture is safe; AVX2 counts only if the OS also saves YMM
- * state (XGETBV), otherwise the first AVX instruction would fault. */
+ * of the architecture is safe. A vector set counts only if the OS also
+ * saves its registers (XGETBV: YMM for AVX2, opmask and ZMM for AVX-512),
+ * otherwise its first instruction would fault. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,10 +29,17 @@ static void detect(ln_cpu_info *ci)
     if (!__get_cpuid(1, &a, &b, &c, &d)) return;
     int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
     ci->fma = (c >> 12) & 1;
-    if (osxsave && avx) ci->os_ymm = (xgetbv0() & 0x6) == 0x6;
+    if (osxsave && avx) {
+        unsigned long long xcr0 = xgetbv0();
+        ci->os_ymm = (xcr0 & 0x6) == 0x6;   /* XMM, YMM */
+        ci->os_zmm = (xcr0 & 0xe6) == 0xe6; /* and opmask, ZMM0-15 upper halves, ZMM16-31 */
+    }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         ci->avx2 = (b >> 5) & 1;
         ci->avx512f = (b >> 16) & 1;
+        ci->avx512dq = (b >> 17) & 1;
+        ci->avx512bw = (b >> 30) & 1;
+        ci->avx512vl = (b >> 31) & 1;
     }
 }
 #elif defined(__aarch64__)
@@ -63,4 +71,21 @@ const ln_cpu_info *ln_cpu(void)
         done = 1;
     }
     return &info;
+}
+
+int ln_cpu_runs(const char *isa)
+{
+    const ln_cpu_info *ci = ln_cpu();
+    int avx2 = ci->avx2 && ci->fma && ci->os_ymm;
+    if (!strcmp(isa, "scalar")) return 1;
+    if (!strcmp(isa, "avx2")) return avx2;
+#if defined(LN_AVX512_SIMDE)
+    /* the test-only build runs its avx512 table through SIMDe's portable
+     * code, on any CPU that runs the avx2 table below it */
+    if (!strcmp(isa, "avx512")) return avx2;
+#endif
+    if (!strcmp(isa, "avx512"))
+        return avx2 && ci->avx512f && ci->avx512bw && ci->avx512dq && ci->avx512vl && ci->os_zmm;
+    if (!strcmp(isa, "neon")) return ci->neon;
+    return 0;
 }

@@ -843,10 +843,10 @@ Test(parity, sgd) { each_simd_table(sgd_family, 0); }
 Test(parity, chan_affine) { each_simd_table(chan_affine_family, 0); }
 Test(parity, rbf) { each_simd_table(rbf_family, 0); }
 
-/* The SIMD table must be there wherever the build and the CPU allow it: an
- * x86-64 build run on a CPU with AVX2+FMA (and OS-saved YMM state) must
- * have avx2; an AArch64 build must have neon. Anywhere else scalar alone is
- * right. */
+/* The best table the CPU and OS can run must be there and be what auto
+ * picks: an x86-64 build on a CPU with AVX2+FMA (and OS-saved YMM state)
+ * has avx2, with AVX-512 F/BW/DQ/VL (and OS-saved ZMM state) avx512; an
+ * AArch64 build has neon. Anywhere else scalar alone is right. */
 Test(parity, tables_expected)
 {
     const ln_cpu_info *ci = ln_cpu();
@@ -854,6 +854,7 @@ Test(parity, tables_expected)
     const char *want = NULL;
 #if defined(__x86_64__) || defined(__i386__)
     if (ci->avx2 && ci->fma && ci->os_ymm) want = "avx2";
+    if (want && ci->avx512f && ci->avx512bw && ci->avx512dq && ci->avx512vl && ci->os_zmm) want = "avx512";
 #elif defined(__aarch64__)
     if (ci->neon) want = "neon";
 #endif

@@ -63,7 +63,7 @@ int cmd_eval(int argc, char **argv)
         {"seed", OPT_U64, &cd.seed, 0, 0, "N", "the training run's --seed (draws the held-out images; default 1)"},
         {"cache", OPT_STR, &cd.cache, 0, 0, "FILE", "decoded-image cache (default DIR/.lenet-cache-HxWx3.bin)"},
         {"threads", OPT_INT, &threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
-        {"kernels", OPT_STR, &kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon"},
+        {"kernels", OPT_STR, &kernels, 0, 0, "ISA", ln_kernels_help()},
         {"json", OPT_FLAG, &json, 0, 0, NULL, "print one JSON object"},
         {NULL, 0, NULL, 0, 0, NULL, NULL},
     };

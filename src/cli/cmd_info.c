@@ -14,14 +14,17 @@ static void shape_str(const ln_layer *l, char *buf, size_t cap)
     else snprintf(buf, cap, "(%d, %d, %d)", l->out_c, l->out_h, l->out_w);
 }
 
+static const char *yn(int v) { return v ? "yes" : "no"; }
+
 static void print_text(const ln_net *net, const ln_kernels *k, int threads)
 {
     const ln_cpu_info *ci = ln_cpu();
     char g[32];
     printf("lenet %s\n", LENET_VERSION);
     printf("cpu:      %s\n", ci->brand[0] ? ci->brand : "unknown");
-    printf("features: avx2=%s fma=%s os-ymm=%s avx512f=%s neon=%s\n", ci->avx2 ? "yes" : "no",
-           ci->fma ? "yes" : "no", ci->os_ymm ? "yes" : "no", ci->avx512f ? "yes" : "no", ci->neon ? "yes" : "no");
+    printf("features: avx2=%s fma=%s os-ymm=%s avx512f=%s avx512bw=%s avx512dq=%s avx512vl=%s os-zmm=%s neon=%s\n",
+           yn(ci->avx2), yn(ci->fma), yn(ci->os_ymm), yn(ci->avx512f), yn(ci->avx512bw), yn(ci->avx512dq),
+           yn(ci->avx512vl), yn(ci->os_zmm), yn(ci->neon));
     printf("kernels:  %s (built:", k->isa);
     for (const char *const *b = ln_kernels_built(); *b; b++) printf(" %s", *b);
     printf(")\nthreads:  %d (OpenMP, %d cores)\n\n", threads, omp_get_num_procs());
@@ -45,10 +48,12 @@ static void print_text(const ln_net *net, const ln_kernels *k, int threads)
 static void print_json(const ln_net *net, const ln_kernels *k, int threads)
 {
     const ln_cpu_info *ci = ln_cpu();
-    printf("{\"version\":\"%s\",\"cpu\":\"%s\",\"avx2\":%d,\"fma\":%d,\"os_ymm\":%d,\"avx512f\":%d,\"neon\":%d,"
+    printf("{\"version\":\"%s\",\"cpu\":\"%s\",\"avx2\":%d,\"fma\":%d,\"os_ymm\":%d,\"avx512f\":%d,\"avx512bw\":%d,"
+           "\"avx512dq\":%d,\"avx512vl\":%d,\"os_zmm\":%d,\"neon\":%d,"
            "\"kernels\":\"%s\",\"threads\":%d,\"model\":\"%s\",\"input\":[%d,%d,%d],\"classes\":%d,"
            "\"parameters\":%zu,\"spec\":\"%s\",\"layers\":[",
-           LENET_VERSION, ci->brand, ci->avx2, ci->fma, ci->os_ymm, ci->avx512f, ci->neon, k->isa, threads,
+           LENET_VERSION, ci->brand, ci->avx2, ci->fma, ci->os_ymm, ci->avx512f, ci->avx512bw,
+           ci->avx512dq, ci->avx512vl, ci->os_zmm, ci->neon, k->isa, threads,
            net->model, net->in_c, net->in_h, net->in_w, net->nclasses, net->nparams, net->spec);
     for (int i = 0; i < net->nlayers; i++) {
         const ln_layer *l = &net->layers[i];
@@ -69,7 +74,7 @@ int cmd_info(int argc, char **argv)
         {"size", OPT_INT, &size, 1, 4096, "N", "input height and width (default 28)"},
         {"classes", OPT_INT, &classes, 2, 256, "N", "number of classes (default 10)"},
         {"threads", OPT_INT, &threads, 1, 1024, "N", "OpenMP threads to report (default: number of cores)"},
-        {"kernels", OPT_STR, &kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon"},
+        {"kernels", OPT_STR, &kernels, 0, 0, "ISA", ln_kernels_help()},
         {"json", OPT_FLAG, &json, 0, 0, NULL, "print one JSON object"},
         {NULL, 0, NULL, 0, 0, NULL, NULL},
     };

@@ -168,7 +168,7 @@ int cmd_probe(int argc, char **argv)
         {"batch", OPT_INT, &a.batch, 1, 256, "N", "test images of the gradient and the step (default 32)"},
         {"lr", OPT_FLOAT, &a.lr, 0, 100, "X", "learning rate of the step (default 0.1; momentum and weight decay 0)"},
         {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads of the step (default: number of cores)"},
-        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon"},
+        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", ln_kernels_help()},
         {NULL, 0, NULL, 0, 0, NULL, NULL},
     };
     const char *pos[1];

@@ -564,7 +564,7 @@ int cmd_train(int argc, char **argv)
         {"resume", OPT_STR, &a.resume, 0, 0, "FILE", "continue the run a checkpoint saved, exactly as if never stopped (--epochs still counts from its start)"},
         {"stop-after", OPT_INT, &a.stop_after, 1, 1 << 30, "N", "stop after N steps of this invocation, saving a checkpoint to resume from"},
         {"log", OPT_STR, &a.log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},
-        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", "kernel set: auto, scalar, avx2, neon (default auto)"},
+        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", ln_kernels_help()},
         {"quiet", OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress bar"},
         {NULL, 0, NULL, 0, 0, NULL, NULL},
     };
