@@ -25,7 +25,7 @@ findings=build-fuzz/findings
 mkdir -p "$findings"
 
 status=0
-for t in idx jpeg model spec; do
+for t in idx jpeg model spec cache; do
   mkdir -p "$scratch/$t"
   cp tests/fuzz/corpus/$t/* "$scratch/$t/"
   if [ -d tests/fuzz/regressions/$t ]; then cp tests/fuzz/regressions/$t/* "$scratch/$t/"; fi

@@ -31,6 +31,10 @@ typedef struct bopt {
  * BENCH_USAGE after a one-line error naming the flag, or -1 after printing
  * the help asked for with --help. */
 int bench_parse(const char *cmd, const char *synopsis, const bopt *specs, int argc, char **argv, int first);
+/* The kernel sets this build has, "scalar, avx2, avx512" (from
+ * ln_kernels_built, so a new set needs no edit here); whether `name` is one. */
+const char *bench_sets_list(void);
+int bench_is_set(const char *name);
 /* Print "lenet-bench CMD: <message> (see lenet-bench CMD --help)"; returns BENCH_USAGE. */
 int bench_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -50,10 +54,14 @@ const char *bench_json_str(const char *s, char *buf, size_t cap);
 
 /* ---- FMA peak (fma_peak.c) ---- */
 
-/* This CPU's single-precision FMA throughput, GFLOP/s over `threads`
- * threads, from a loop whose accumulators stay in registers: the best of
- * `runs` runs of about 20 ms. *how describes the loop. */
-double bench_fma_peak(int threads, int runs, const char **how);
+/* The single-precision FMA peak of kernel set `isa` ("scalar", "avx2",
+ * "avx512", "neon"): GFLOP/s of a loop of that ISA's multiply-adds whose
+ * accumulators stay in registers, on `threads` threads at once. The best of
+ * at least `trials` trials of ~5 ms (more while the best still climbs),
+ * and of every earlier call for the same loop and thread count. Where the
+ * set's own loop cannot run here (or isa is NULL) the widest loop this CPU
+ * runs is timed instead. *how describes the loop. */
+double bench_fma_peak_isa(const char *isa, int threads, int trials, const char **how);
 
 /* ---- subcommands ---- */
 
@@ -61,5 +69,7 @@ int bench_kernels_main(int argc, char **argv);
 int bench_train_main(int argc, char **argv);
 int bench_eval_main(int argc, char **argv);
 int bench_decode_main(int argc, char **argv);
+int bench_parity_main(int argc, char **argv);
+int bench_peak_main(int argc, char **argv);
 
 #endif

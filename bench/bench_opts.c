@@ -6,6 +6,25 @@
 #include <string.h>
 
 #include "bench.h"
+#include "kernels.h"
+
+const char *bench_sets_list(void)
+{
+    static char list[160];
+    if (!list[0]) {
+        size_t n = 0;
+        for (const char *const *b = ln_kernels_built(); *b && n < sizeof list; b++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *b);
+    }
+    return list;
+}
+
+int bench_is_set(const char *name)
+{
+    for (const char *const *b = ln_kernels_built(); *b; b++)
+        if (!strcmp(*b, name)) return 1;
+    return 0;
+}
 
 int bench_usage_error(const char *cmd, const char *fmt, ...)
 {

@@ -10,6 +10,13 @@ their ratio. PyTorch's best thread count per batch is reported too, and
 inference over the test set (`lenet-bench eval` against PyTorch at batch
 1000). --json FILE keeps everything for bench/plot.sh.
 
+PyTorch runs on its BLAS's own best kernels: OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE (which may pin OpenBLAS to, say, its Haswell kernels on an
+AVX-512 machine) are unset for PyTorch's process alone, with
+OPENBLAS_VERBOSE=2 so that OpenBLAS names the core it picked ("Core: ...",
+printed in the header); the lenet runs get the environment as it was.
+--keep-openblas-env runs PyTorch with it as it was too.
+
 Needs python3-torch and python3-numpy (Debian); without them it says so and
 exits 0. Figures on a shared machine are noisy: compare the ratios.
 """
@@ -27,6 +34,35 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 
 
+# Unset for PyTorch's process (this one) before its BLAS loads; kept for lenet.
+PEER_UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+KEPT_ENV = "LENET_COMPARE_KEPT_ENV"  # the original values, across a re-exec
+LENET_ENV = None                      # the environment of the lenet-bench runs
+
+
+def split_environment(keep):
+    """Record the OpenBLAS settings as they are (the lenet runs get them
+    back), then, unless `keep`, unset PEER_UNSET in this process and ask
+    OpenBLAS to name its core. Must run before numpy or torch is imported:
+    OpenBLAS reads its environment once, when it loads. Returns the
+    variables unset."""
+    global LENET_ENV
+    names = PEER_UNSET + ("OPENBLAS_VERBOSE",)
+    if KEPT_ENV in os.environ:  # re-executed by rerun_with_system_python: already split
+        kept = json.loads(os.environ[KEPT_ENV])
+    else:
+        kept = {k: os.environ.get(k) for k in names}
+        os.environ[KEPT_ENV] = json.dumps(kept)
+    LENET_ENV = {k: v for k, v in os.environ.items() if k != KEPT_ENV and k not in names}
+    LENET_ENV.update({k: v for k, v in kept.items() if v is not None})
+    if keep:
+        return []
+    for k in PEER_UNSET:
+        os.environ.pop(k, None)
+    os.environ["OPENBLAS_VERBOSE"] = "2"
+    return [f"{k}={kept[k]}" for k in PEER_UNSET if kept[k] is not None]
+
+
 def rerun_with_system_python():
     """A python3 first on PATH (pyenv, venv) may lack Debian's packages that
     /usr/bin/python3 has: re-run the script there, once. Returns only if
@@ -39,14 +75,54 @@ def rerun_with_system_python():
 
 
 def import_torch():
-    """torch (with numpy), or None."""
-    try:
-        import numpy  # noqa: F401
-        import torch  # noqa: F401
-        return torch
-    except ImportError:
+    """(torch, what its BLAS printed to stderr while loading) with numpy, or
+    (None, ""). The BLAS loads with them: its stderr (OPENBLAS_VERBOSE's
+    "Core: ...") is captured at the file-descriptor level, and passed on
+    apart from that line."""
+    import tempfile
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        sys.stderr.flush()
+        os.dup2(tmp.fileno(), 2)
+        try:
+            import numpy  # noqa: F401
+            import torch
+            torch.ones(64, 64) @ torch.ones(64, 64)
+        except ImportError:
+            torch = None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        said = tmp.read().decode(errors="replace")
+    rest = "".join(ln for ln in said.splitlines(True) if not ln.startswith("Core:"))
+    if rest:
+        sys.stderr.write(rest)
+    if torch is None:
         rerun_with_system_python()
-        return None
+    return torch, said
+
+
+def openblas_core(said):
+    """The OpenBLAS core this process runs: its "Core: X" line, else what
+    openblas_get_corename says, else None (not OpenBLAS)."""
+    for ln in said.splitlines():
+        if ln.startswith("Core:"):
+            return ln.split(":", 1)[1].strip()
+    import ctypes
+    try:
+        libs = sorted({ln.split()[-1] for ln in open("/proc/self/maps") if "blas" in ln.split()[-1]})
+    except OSError:
+        libs = []
+    for name in ["libblas.so.3"] + libs:
+        try:
+            f = getattr(ctypes.CDLL(name), "openblas_get_corename", None)
+        except OSError:
+            f = None
+        if f is not None:
+            f.restype = ctypes.c_char_p
+            return f().decode(errors="replace")
+    return None
 
 
 def blas_of_torch(torch):
@@ -195,8 +271,9 @@ def plural(n, word):
 
 
 def run_bench(exe, args):
+    """lenet-bench with the environment as it was given (LENET_ENV)."""
     cmd = [exe] + args + ["--json"]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=LENET_ENV)
     if p.returncode != 0:
         sys.exit(f"compare_pytorch.py: {' '.join(cmd)} failed (exit {p.returncode}): {p.stderr.strip()}")
     return json.loads(p.stdout)
@@ -217,12 +294,16 @@ def main():
                     help="the lenet-bench binary (default build/lenet-bench)")
     ap.add_argument("--data", default=DEFAULT_DATA, help=f"Fashion-MNIST directory (default {DEFAULT_DATA})")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON (input of bench/plot.sh)")
+    ap.add_argument("--keep-openblas-env", action="store_true",
+                    help="run PyTorch with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE as set (default: unset for it alone, "
+                         "so its BLAS picks its own best kernels; lenet always runs with them as set)")
     a = ap.parse_args()
     batches, threads = parse_list(a.batches, "--batches"), parse_list(a.threads, "--threads")
     if a.steps < 1 or a.repeats < 1 or a.eval_reps < 1:
         sys.exit("compare_pytorch.py: --steps, --repeats and --eval-reps must be at least 1")
 
-    torch = import_torch()
+    unset = split_environment(a.keep_openblas_env)
+    torch, said = import_torch()
     if torch is None:
         print("compare_pytorch.py: PyTorch is not installed (Debian: apt-get install python3-torch python3-numpy); "
               "nothing to compare")
@@ -235,9 +316,15 @@ def main():
     order = torch.from_numpy(np.random.default_rng(7).permutation(len(y)))
     cpu = run_bench(a.lenet_bench, ["train", "--steps", "1", "--batch", "8", "--threads", "1", "--data", a.data])["cpu"]
     blas, blas_setter = blas_of_torch(torch)
+    core = openblas_core(said) if "OpenBLAS" in blas else None
     what = "the seed's LeNet-5" if a.model == "lenet5" else "lenet5-1998 (PyTorch: its nearest equivalent)"
     print(f"lenet vs PyTorch {torch.__version__}, {what} on Fashion-MNIST, SGD lr 0.01 momentum 0.9")
     print(f"PyTorch's BLAS: {blas}" + ("; its thread pool sized to each thread count" if blas_setter else ""))
+    if "OpenBLAS" in blas:
+        how = ("with " + " and ".join(unset) + " unset for PyTorch alone (lenet runs with them)" if unset
+               else "OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as set" if a.keep_openblas_env
+               else "no OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE set")
+        print(f"PyTorch's OpenBLAS core: {core or 'not reported'} ({how})")
     if blas.startswith("reference"):
         print("warning: PyTorch's dense layers run on the unoptimized reference BLAS; libtorch recommends OpenBLAS "
               "(apt-get install libopenblas0-pthread), the comparison that counts")
@@ -295,7 +382,8 @@ def main():
         print(f"\ninference, {len(yt)} test images, {plural(t, 'thread')}: PyTorch (batch 1000) {tv:.0f} img/s, "
               f"lenet eval {le['img_per_s']:.0f} img/s: {ev['ratio']:.2f}x")
     if a.json:
-        out = {"model": a.model, "torch_version": torch.__version__, "torch_blas": blas, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
+        out = {"model": a.model, "torch_version": torch.__version__, "torch_blas": blas, "torch_blas_core": core,
+               "torch_env_unset": unset, "cpu": cpu, "cores": os.cpu_count(), "steps": a.steps,
                "repeats": a.repeats, "rows": rows, "best": best, "eval": ev,
                "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])}
         tmp = a.json + ".tmp"

@@ -7,6 +7,7 @@
 
 double bench_fma_loop_scalar(long iters, float *sink); /* fma_peak.c: baseline flags */
 double bench_fma_loop_avx2(long iters, float *sink);   /* fma_peak_avx2.c: -mavx2 -mfma */
+double bench_fma_loop_avx512(long iters, float *sink); /* fma_peak_avx512.c: -mavx512f -mfma */
 double bench_fma_loop_neon(long iters, float *sink);   /* fma_peak_neon.c: AArch64 */
 
 #endif

@@ -1,4 +1,4 @@
-/* The AVX-512 intrinsics for kernels/*_avx512.c: the compiler's own, or,
+/* The AVX-512 intrinsics for the kernels/<op>_avx512.c files: the compiler's own, or,
  * in the test-only emulated build (LN_AVX512_SIMDE), SIMDe's portable
  * versions plus the few Debian's SIMDe lacks (tests/simde/). */
 #ifndef LN_AVX512_INTRIN_H

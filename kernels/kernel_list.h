@@ -78,11 +78,11 @@
     LN_AVX512_POOL(X)                                                                                \
     LN_AVX512_ACT(X)                                                                                 \
     LN_AVX512_OTHER(X)
-#define LN_AVX512_CONV(X)
-#define LN_AVX512_DENSE(X)
-#define LN_AVX512_POOL(X)
-#define LN_AVX512_ACT(X)
-#define LN_AVX512_OTHER(X)
+#define LN_AVX512_CONV(X) X(avx512, conv2d_scratch) X(avx512, conv2d_fwd) X(avx512, conv2d_bwd_data) X(avx512, conv2d_bwd_weights)
+#define LN_AVX512_DENSE(X) X(avx512, dense_fwd) X(avx512, dense_bwd_data) X(avx512, dense_bwd_weights)
+#define LN_AVX512_POOL(X) X(avx512, avgpool2_fwd) X(avx512, avgpool2_bwd) X(avx512, maxpool2_fwd) X(avx512, maxpool2_bwd)
+#define LN_AVX512_ACT(X) X(avx512, tanh_fwd) X(avx512, tanh_bwd) X(avx512, relu_fwd) X(avx512, relu_bwd) X(avx512, stanh_fwd) X(avx512, stanh_bwd) X(avx512, sigmoid_fwd) X(avx512, sigmoid_bwd)
+#define LN_AVX512_OTHER(X) X(avx512, softmax_xent) X(avx512, sgd) X(avx512, chan_affine) X(avx512, chan_affine_params) X(avx512, rbf)
 
 #define LN_KERNELS_neon(X)                                                                           \
     X(neon, conv2d_scratch) X(neon, conv2d_fwd) X(neon, conv2d_bwd_data) X(neon, conv2d_bwd_weights) \

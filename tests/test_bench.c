@@ -1,12 +1,15 @@
-/* lenet-bench's train and eval commands: what they print is well-formed
- * and consistent (not how fast anything is: speed is never asserted), and
- * bad flags get one-line errors naming the flag. */
+/* lenet-bench's train, eval and peak commands: what they print is
+ * well-formed and consistent (not how fast anything is: speed is never
+ * asserted), and bad flags get one-line errors naming the flag. `parity`
+ * passes on this build and CPU, and fails when a kernel is made wrong. */
 #include <criterion/criterion.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io/json.h"
+#include "kernels.h"
 #include "support.h"
 
 static char out[1 << 16];
@@ -66,17 +69,28 @@ Test(bench, train_json)
     const ln_json *runs = ln_json_get(r, "runs");
     cr_assert(runs && runs->type == LN_JSON_ARRAY && runs->u.list.n == 1);
     check_run(&runs->u.list.items[0], 16, mflop, 2);
+    /* the step's parallel work: batch 16 is 16 chunks of one sample */
+    const ln_json *run = &runs->u.list.items[0];
+    cr_assert_eq((int)num(run, "chunk"), 1);
+    cr_assert_eq((int)num(run, "chunk_items"), 16);
+    cr_assert_eq((int)num(run, "max_chunks_per_thread"), 8);
+    cr_assert_gt(num(run, "update_items"), 0.0);
+    cr_assert(num(run, "speedup_bound") > 1.5 && num(run, "speedup_bound") <= 2.0 + 1e-9, "bound %g",
+              num(run, "speedup_bound"));
     ln_json_free(r);
 }
 
 Test(bench, train_sweep_covers_every_thread_count)
 {
+    /* 1, 2, 4, ... below the cores, then the cores */
     ln_json *r = run_json("train --batch 8 --sweep --steps 2 --json");
     const ln_json *runs = ln_json_get(r, "runs");
-    int cores = omp_get_num_procs();
-    cr_assert(runs && runs->type == LN_JSON_ARRAY && (int)runs->u.list.n == cores, "%zu runs for %d cores",
+    int cores = omp_get_num_procs(), want[64], n = 0;
+    for (int t = 1; t < cores; t *= 2) want[n++] = t;
+    want[n++] = cores;
+    cr_assert(runs && runs->type == LN_JSON_ARRAY && (int)runs->u.list.n == n, "%zu runs for %d cores",
               runs ? runs->u.list.n : 0, cores);
-    for (int t = 1; t <= cores; t++) check_run(&runs->u.list.items[t - 1], 8, num(r, "mflop_per_img"), t);
+    for (int i = 0; i < n; i++) check_run(&runs->u.list.items[i], 8, num(r, "mflop_per_img"), want[i]);
     cr_assert_float_eq(num(&runs->u.list.items[0], "speedup"), 1.0, 1e-9);
     ln_json_free(r);
 }
@@ -116,7 +130,103 @@ Test(bench, bad_input_is_one_line)
     expect_error("train --data /nonexistent/dir --steps 1", 1, "/nonexistent/dir");
     expect_error("train --batch 65536 --steps 1", 1, "--batch");
     expect_error("train --sweep --threads 2", 2, "--sweep");
+    expect_error("train --threads 1,,2", 2, "--threads");
+    expect_error("train --threads 2,", 2, "--threads");
+    expect_error("train --threads 0", 2, "--threads");
     expect_error("eval --reps 0", 2, "--reps");
     expect_error("eval --data /nonexistent/dir", 1, "/nonexistent/dir");
     expect_error("frobnicate", 2, "frobnicate");
+}
+
+/* ---- lenet-bench parity: numerics of every kernel set ---- */
+
+static char big[1 << 18];
+
+/* The kernel sets `lenet-bench parity` checks by default: every one this
+ * build has and this CPU runs but scalar (scalar alone where none). */
+static int parity_sets(void)
+{
+    int n = 0;
+    for (const char *const *b = ln_kernels_built(); *b; b++) n += strcmp(*b, "scalar") && ln_cpu_runs(*b);
+    return n ? n : 1;
+}
+
+static ln_json *parity_json(const char *args, int want_rc)
+{
+    int rc = run_prog(LENET_BENCH, args, big, sizeof big);
+    cr_assert_eq(rc, want_rc, "lenet-bench %s: exit %d, want %d: %.2000s", args, rc, want_rc, big);
+    ln_json *root;
+    char err[256];
+    cr_assert_eq(ln_json_parse(big, strlen(big), &root, err, sizeof err), LN_OK, "not JSON (%s): %.2000s", err, big);
+    const ln_json *rows = ln_json_get(root, "rows");
+    cr_assert(rows && rows->type == LN_JSON_ARRAY, "no rows array");
+    cr_assert_eq((int)rows->u.list.n, parity_sets() * LN_NKERNELS, "%zu rows for %d sets of %d kernels",
+                 rows->u.list.n, parity_sets(), LN_NKERNELS);
+    for (size_t i = 0; i < rows->u.list.n; i++) {
+        const ln_json *r = &rows->u.list.items[i], *k = ln_json_get(r, "kernel"), *p = ln_json_get(r, "pass");
+        cr_assert(k && k->type == LN_JSON_STRING && ln_json_get(r, "set") && ln_json_get(r, "from"), "row %zu", i);
+        cr_assert(p && p->type == LN_JSON_BOOL, "row %zu: no pass flag", i);
+        cr_assert_gt(num(r, "cases"), 0.0, "row %zu (%s) checked no case", i, k->u.str.s);
+    }
+    return root;
+}
+
+static int row_passes(const ln_json *row) { return ln_json_get(row, "pass")->u.boolean; }
+
+Test(bench, parity_passes, .timeout = 600)
+{
+    int rc = run_prog(LENET_BENCH, "parity", big, sizeof big);
+    cr_assert_eq(rc, 0, "lenet-bench parity: exit %d:\n%s", rc, big);
+    cr_assert(strstr(big, "rows pass"), "no verdict line in: %s", big);
+    for (int i = 0; i < LN_NKERNELS; i++) cr_assert(strstr(big, ln_kernel_names[i]), "no %s row", ln_kernel_names[i]);
+
+    ln_json *r = parity_json("parity --batch 8 --json", 0); /* LeNet-5 at batch 8: quicker, every edge shape */
+    cr_assert(ln_json_get(r, "pass")->u.boolean);
+    cr_assert_eq((int)num(r, "rows_failed"), 0);
+    ln_json_free(r);
+}
+
+/* The self-check: a kernel perturbed after every call must fail its rows
+ * (every set's, inherited or not) and nothing else, and the exit is 1. */
+Test(bench, parity_catches_a_wrong_kernel, .timeout = 600)
+{
+    static const char *const victims[] = {"dense_fwd", "tanh_bwd", "maxpool2_fwd", "conv2d_scratch"};
+    for (size_t v = 0; v < sizeof victims / sizeof victims[0]; v++) {
+        cr_assert_eq(setenv("LENET_BENCH_PARITY_MUTATE", victims[v], 1), 0);
+        ln_json *r = parity_json("parity --batch 4 --stride 9 --json", 1);
+        const ln_json *rows = ln_json_get(r, "rows");
+        for (size_t i = 0; i < rows->u.list.n; i++) {
+            const ln_json *row = &rows->u.list.items[i];
+            int hit = !strcmp(ln_json_get(row, "kernel")->u.str.s, victims[v]);
+            cr_assert_eq(row_passes(row), !hit, "mutating %s: row %s[%s] %s", victims[v],
+                         ln_json_get(row, "kernel")->u.str.s, ln_json_get(row, "set")->u.str.s,
+                         hit ? "passes" : "fails");
+        }
+        ln_json_free(r);
+    }
+    cr_assert_eq(setenv("LENET_BENCH_PARITY_MUTATE", "no_such_kernel", 1), 0);
+    cr_assert_eq(run_prog(LENET_BENCH, "parity", big, sizeof big), 2, "%s", big);
+    cr_assert(strstr(big, "no_such_kernel"), "%s", big);
+    unsetenv("LENET_BENCH_PARITY_MUTATE");
+}
+
+Test(bench, isa_lists_come_from_the_build)
+{
+    /* every set the build has is a valid --isa, listed in --help */
+    cr_assert_eq(run_prog(LENET_BENCH, "kernels --help", out, sizeof out), 0);
+    for (const char *const *b = ln_kernels_built(); *b; b++) cr_assert(strstr(out, *b), "kernels --help lacks %s", *b);
+    cr_assert_eq(run_prog(LENET_BENCH, "parity --help", out, sizeof out), 0);
+    for (const char *const *b = ln_kernels_built(); *b; b++) cr_assert(strstr(out, *b), "parity --help lacks %s", *b);
+    expect_error("kernels --isa sse9", 2, "--isa");
+    expect_error("parity --isa sse9", 2, "--isa");
+}
+
+Test(bench, peak_json)
+{
+    ln_json *r = run_json("peak --threads 1 --trials 2 --json");
+    const ln_json *peaks = ln_json_get(r, "peaks");
+    cr_assert(peaks && peaks->type == LN_JSON_ARRAY && peaks->u.list.n >= 1);
+    for (size_t i = 0; i < peaks->u.list.n; i++)
+        cr_assert_gt(num(ln_json_get(&peaks->u.list.items[i], "gflops"), "1"), 0.0);
+    ln_json_free(r);
 }

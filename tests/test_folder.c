@@ -196,9 +196,21 @@ Test(folder, cache_is_reused_and_never_trusted_when_stale_or_corrupt)
     load_ok(root, cache, &b, &bv, &rep);
     cr_assert_eq(rep.cached, 0);
     ln_dataset_free(&b), ln_dataset_free(&bv);
+    load_ok(root, cache, &b, &bv, &rep); /* and it was rebuilt */
+    cr_assert_eq(rep.cached, 1);
+    ln_dataset_free(&b), ln_dataset_free(&bv);
+    /* a file that is not a lenet cache is never used, nor replaced */
     cr_assert_eq(write_file(cache, "garbage", 7), 0);
     load_ok(root, cache, &b, &bv, &rep);
     cr_assert_eq(rep.cached, 0);
+    cr_assert(strstr(rep.cache_note, "not a lenet image cache"), "note: %s", rep.cache_note);
+    ln_dataset_free(&b), ln_dataset_free(&bv);
+    size_t glen;
+    unsigned char *g = read_file(cache, &glen);
+    cr_assert(g && glen == 7 && !memcmp(g, "garbage", 7), "the cache write replaced a foreign file");
+    free(g);
+    cr_assert_eq(unlink(cache), 0);
+    load_ok(root, cache, &b, &bv, &rep);
     ln_dataset_free(&b), ln_dataset_free(&bv);
     load_ok(root, cache, &b, &bv, &rep); /* and it was rebuilt */
     cr_assert_eq(rep.cached, 1);

@@ -1,8 +1,11 @@
 /* Parity: every kernel of each SIMD table this build has and this CPU runs
- * (avx2, neon) against its scalar twin over the shape lists of shapes.c,
- * then 200 LeNet-5 training steps with each table against the scalar one
- * from the same initialisation. Where only the scalar table can run,
- * `tables_expected` checks that this is right for the build and the CPU.
+ * (avx2, avx512, neon) against its scalar twin over the shape lists of
+ * shapes.c, then 200 LeNet-5 training steps with each table against the
+ * scalar one from the same initialisation. Where only the scalar table can
+ * run, `tables_expected` checks that this is right for the build and the
+ * CPU. Built a second time as test_parity_avx512emu (LENET_TEST_AVX512EMU)
+ * against the emulated library (tests/CMakeLists.txt), it checks the
+ * avx512 table alone, which must run wherever avx2 does.
  *
  * Every output is poisoned with NaN before the call (accumulating kernels
  * start from the same known random values in both tables); guard words
@@ -59,6 +62,7 @@
 
 #include "core/rng.h"
 #include "kernels.h"
+#include "../bench/parity_tol.h" /* the tolerances above, shared with lenet-bench parity */
 #include "shapes.h"
 #include "support.h"
 #include "train/trainer.h"
@@ -74,14 +78,27 @@ static int is_built(const char *isa)
     return 0;
 }
 
-/* The tables other than scalar that this build has and this CPU runs. */
+#if defined(LENET_TEST_AVX512EMU)
+enum { EMULATED = 1 };
+#else
+enum { EMULATED = 0 };
+#endif
+
+/* The tables other than scalar that this build has and this CPU runs (the
+ * emulated build: avx512 alone, the others are the native test's); skips
+ * the test where there are none. */
 static int simd_tables(const ln_kernels **out)
 {
     int m = 0;
     for (const char *const *b = ln_kernels_built(); *b && m < MAX_TABLES; b++) {
         const ln_kernels *k;
-        if (strcmp(*b, "scalar") && ln_kernels_select(*b, &k) == LN_OK) out[m++] = k;
+        if (strcmp(*b, "scalar") && (!EMULATED || !strcmp(*b, "avx512")) && ln_kernels_select(*b, &k) == LN_OK)
+            out[m++] = k;
     }
+    if (EMULATED)
+        cr_assert(m == 1 || !ln_cpu_runs("avx2"), "the emulated avx512 table does not run on this AVX2 CPU (%s): %s",
+                  ln_cpu()->brand, is_built("avx512") ? ln_last_error() : "not built");
+    if (m == 0) cr_skip_test("only the scalar table runs here (see parity::tables_expected)");
     return m;
 }
 
@@ -127,8 +144,9 @@ static void expect_clean(const verdict *v, const char *isa)
     cr_assert(v->cases > 0, "%s: no cases ran", isa);
     cr_assert(v->failed == 0, "%s vs scalar: %d of %d cases fail; the first: %s", isa, v->failed, v->cases,
               v->first);
-    cr_assert(v->loose * 100 <= v->elems, "%s vs scalar: %ld of %ld elements are only within the condition-aware "
-              "bound, over 1%%: a systematic error, not summation order", isa, v->loose, v->elems);
+    cr_assert((double)v->loose <= LN_TOL_BILINEAR_LOOSE_FRACTION * (double)v->elems,
+              "%s vs scalar: %ld of %ld elements are only within the condition-aware bound, over 1%%: a "
+              "systematic error, not summation order", isa, v->loose, v->elems);
 }
 
 /* On a crash, name the case (or the one just before), then let the
@@ -393,8 +411,9 @@ static void check_bilinear(const ln_kernels *k, const bilinear *b, uint64_t seed
         size_t n = b->out_len[o];
         double *tol = tol_buf(&a, n);
         for (size_t i = 0; i < n; i++) {
-            tol[i] = 1e-6 + 1e-5 * (double)mag[o][i];
-            v->loose += fabs((double)got[o][i] - (double)ref[o][i]) > 1e-6 + 1e-5 * fabs((double)ref[o][i]);
+            tol[i] = LN_TOL_BILINEAR_ABS + LN_TOL_BILINEAR_REL * (double)mag[o][i];
+            v->loose += fabs((double)got[o][i] - (double)ref[o][i]) >
+                        LN_TOL_BILINEAR_ABS + LN_TOL_BILINEAR_REL * fabs((double)ref[o][i]);
         }
         v->elems += (long)n;
         expect_within(v, b->out_name[o], got[o], ref[o], tol, n, "1e-6 + 1e-5 sum|terms|");
@@ -460,7 +479,7 @@ static void check_pool(const ln_kernels *k, int max, const ln_pool_shape *s, uin
         expect_bits(v, "y", y, yref, ny);
     } else {
         double *tol = tol_buf(&a, ny);
-        for (size_t i = 0; i < ny; i++) tol[i] = fmax(ulp(yref[i]), ldexp((double)ymag[i], -22));
+        for (size_t i = 0; i < ny; i++) tol[i] = fmax(LN_TOL_AVGPOOL_ULP * ulp(yref[i]), LN_TOL_AVGPOOL_CANCEL * (double)ymag[i]);
         expect_within(v, "y", y, yref, tol, ny, "1 ulp, or 2^-22 sum|x|/4");
     }
     expect_unchanged(v, "x", x, x0, nx);
@@ -528,7 +547,7 @@ static void check_squash(const ln_kernels *k, int kind, size_t len, uint64_t see
     begin_case(v, "%s_fwd[%s] len=%zu seed=%llu%s", names[kind], k->isa, len, (unsigned long long)seed,
                a.off ? " (misaligned)" : "");
     f(len, x, y);
-    for (size_t i = 0; i < len; i++) tol[i] = fmax(4.0 * ulp(yref[i]), kind == 3 ? 0x1p-126 : 0x1p-30);
+    for (size_t i = 0; i < len; i++) tol[i] = fmax(LN_TOL_SQUASH_ULP * ulp(yref[i]), kind == 3 ? LN_TOL_SIGMOID_ABS : LN_TOL_TANH_ABS);
     expect_within(v, "y", y, yref, tol, len, "4 ulp, or 2^-30");
     expect_unchanged(v, "x", x, x0, len);
 
@@ -538,7 +557,7 @@ static void check_squash(const ln_kernels *k, int kind, size_t len, uint64_t see
     begin_case(v, "%s_bwd[%s] len=%zu seed=%llu%s", names[kind], k->isa, len, (unsigned long long)seed,
                a.off ? " (misaligned)" : "");
     g(len, yref, dy, dx);
-    for (size_t i = 0; i < len; i++) tol[i] = 4.0 * ulp(dxref[i]) + 0x1p-23 * fabs((double)dy[i]);
+    for (size_t i = 0; i < len; i++) tol[i] = LN_TOL_SQUASH_BWD_ULP * ulp(dxref[i]) + LN_TOL_SQUASH_BWD_DY * fabs((double)dy[i]);
     expect_within(v, "dx", dx, dxref, tol, len, "4 ulp + 2^-23 |dy|");
     expect_unchanged(v, "dy", dy, dy0, len);
     float *io = out_buf(&a, len);
@@ -599,7 +618,7 @@ static void act_all(const ln_kernels *k, int relu, int stride, verdict *v)
 
 static void expect_loss(verdict *v, const char *what, double got, double ref, int n)
 {
-    double tol = 1e-6 * fabs(ref) + 2.4e-7 * n;
+    double tol = LN_TOL_SOFTMAX_LOSS_REL * fabs(ref) + LN_TOL_SOFTMAX_LOSS_ROW * n;
     if (!(fabs(got - ref) <= tol))
         failf(v, "%s %.12g, scalar %.12g: |d| = %.3g > %.3g (1e-6 relative + 2.4e-7 per row)", what, got, ref,
               fabs(got - ref), tol);
@@ -630,8 +649,8 @@ static void check_softmax(const ln_kernels *k, ts_softmax sh, float scale, uint6
 
     double lref = scalar()->softmax_xent(n, classes, z, labels, scale, pref, dref);
     for (size_t i = 0; i < len; i++) {
-        ptol[i] = 1e-6 * fabs((double)pref[i]) + 1e-30;
-        dtol[i] = fabs((double)scale) * (1e-6 * (double)pref[i] + 0x1p-23);
+        ptol[i] = LN_TOL_SOFTMAX_PROBS_REL * fabs((double)pref[i]) + LN_TOL_SOFTMAX_PROBS_ABS;
+        dtol[i] = fabs((double)scale) * (LN_TOL_SOFTMAX_DLOGITS_REL * (double)pref[i] + LN_TOL_SOFTMAX_DLOGITS_ABS);
     }
     for (int mode = 0; mode < 3; mode++) { /* training; loss only; probabilities only */
         static const char *const modes[] = {"", " (no dlogits)", " (no labels)"};
@@ -678,7 +697,7 @@ static void check_sgd(const ln_kernels *k, size_t len, const ln_sgd *o, uint64_t
     memcpy(vel, vref, len * sizeof *vel);
     float *g0 = copy_of(&a, g, len);
     scalar()->sgd(len, wref, vref, g, o);
-    for (size_t i = 0; i < len; i++) tw[i] = 2.0 * ulp(wref[i]), tv[i] = 2.0 * ulp(vref[i]);
+    for (size_t i = 0; i < len; i++) tw[i] = LN_TOL_SGD_ULP * ulp(wref[i]), tv[i] = LN_TOL_SGD_ULP * ulp(vref[i]);
     begin_case(v, "sgd[%s] len=%zu lr=%g mu=%g wd=%g nesterov=%d seed=%llu%s", k->isa, len, (double)o->lr,
                (double)o->momentum, (double)o->weight_decay, o->nesterov, (unsigned long long)seed,
                a.off ? " (misaligned)" : "");
@@ -737,8 +756,8 @@ static void check_chan_affine(const ln_kernels *k, int n, int c, int hw, uint64_
                 size_t o = ((size_t)i * c + ch) * hw + j;
                 as += fabs(4.0 * dy[o] * x[o]), ab += fabs(dy[o]);
             }
-        ts[ch] = 1e-6 * (as + 0.25 * ch) + 4.0 * ulp(dsr[ch]) + 1e-9;
-        tb[ch] = 1e-6 * (ab + 0.5) + 1e-9;
+        ts[ch] = LN_TOL_CHAN_PARAMS_REL * (as + 0.25 * ch) + LN_TOL_CHAN_PARAMS_ULP * ulp(dsr[ch]) + LN_TOL_CHAN_PARAMS_ABS;
+        tb[ch] = LN_TOL_CHAN_PARAMS_REL * (ab + 0.5) + LN_TOL_CHAN_PARAMS_ABS;
     }
     scalar()->chan_affine_params(n, c, hw, 4.0f, x, dy, dsr, dbr);
     begin_case(v, "chan_affine_params[%s] n=%d c=%d hw=%d seed=%llu%s", k->isa, n, c, hw, (unsigned long long)seed,
@@ -779,11 +798,11 @@ static void check_rbf(const ln_kernels *k, int n, int in, int out, float map_j, 
                (unsigned long long)seed, a.off ? " (misaligned)" : "");
     double l = k->rbf(n, in, out, x, w, labels, map_j, 0.5f, s, dx);
     /* distances: float FMA lanes against a double sum of in squares up to ~7 */
-    for (size_t i = 0; i < (size_t)n * out; i++) ts[i] = 1e-6 * fabs((double)sref[i]) + 1e-5;
-    for (size_t i = 0; i < (size_t)n * in; i++) td[i] = 2e-5 * (1.0 + fabs((double)dref[i]));
+    for (size_t i = 0; i < (size_t)n * out; i++) ts[i] = LN_TOL_RBF_SCORES_REL * fabs((double)sref[i]) + LN_TOL_RBF_SCORES_ABS;
+    for (size_t i = 0; i < (size_t)n * in; i++) td[i] = LN_TOL_RBF_DX * (1.0 + fabs((double)dref[i]));
     expect_within(v, "scores", s, sref, ts, (size_t)n * out, "1e-6 relative + 1e-5");
     expect_within(v, "dx", dx, dref, td, (size_t)n * in, "2e-5 (1 + |dx|)");
-    if (!(fabs(l - lref) <= 1e-6 * fabs(lref) + 1e-5 * n))
+    if (!(fabs(l - lref) <= LN_TOL_RBF_LOSS_REL * fabs(lref) + LN_TOL_RBF_LOSS_ROW * n))
         failf(v, "loss %.12g, scalar %.12g", l, lref);
     arena_free(&a);
 }
@@ -817,7 +836,6 @@ static void each_simd_table(family_fn fn, int arg)
 {
     const ln_kernels *t[MAX_TABLES];
     int m = simd_tables(t);
-    if (m == 0) cr_skip_test("only the scalar table runs here (see parity::tables_expected)");
     for (int i = 0; i < m; i++) {
         verdict v = {0};
         fn(t[i], arg, 1, &v);
@@ -845,8 +863,9 @@ Test(parity, rbf) { each_simd_table(rbf_family, 0); }
 
 /* The best table the CPU and OS can run must be there and be what auto
  * picks: an x86-64 build on a CPU with AVX2+FMA (and OS-saved YMM state)
- * has avx2, with AVX-512 F/BW/DQ/VL (and OS-saved ZMM state) avx512; an
- * AArch64 build has neon. Anywhere else scalar alone is right. */
+ * has avx2, with AVX-512 F/BW/DQ/VL (and OS-saved ZMM state) avx512 (the
+ * emulated build: avx512 wherever avx2 runs); an AArch64 build has neon.
+ * Anywhere else scalar alone is right. */
 Test(parity, tables_expected)
 {
     const ln_cpu_info *ci = ln_cpu();
@@ -854,7 +873,8 @@ Test(parity, tables_expected)
     const char *want = NULL;
 #if defined(__x86_64__) || defined(__i386__)
     if (ci->avx2 && ci->fma && ci->os_ymm) want = "avx2";
-    if (want && ci->avx512f && ci->avx512bw && ci->avx512dq && ci->avx512vl && ci->os_zmm) want = "avx512";
+    if (want && ((ci->avx512f && ci->avx512bw && ci->avx512dq && ci->avx512vl && ci->os_zmm) || EMULATED))
+        want = "avx512";
 #elif defined(__aarch64__)
     if (ci->neon) want = "neon";
 #endif
@@ -1041,8 +1061,9 @@ Test(parity, harness_catches_bugs)
 
 /* ---- the whole network: 200 training steps per table from one start ---- */
 
-/* Batch 32 natively; an emulated cross build (qemu, ~20x slower) passes a
- * smaller one so CI stays within minutes. */
+/* Batch 32 natively; an emulated cross build (qemu, ~20x slower) and the
+ * emulated avx512 table under ASan pass a smaller one so CI stays within
+ * minutes. */
 #ifndef LENET_PARITY_NET_BATCH
 #define LENET_PARITY_NET_BATCH 32
 #endif
@@ -1078,7 +1099,6 @@ Test(parity, lenet5_training, .timeout = 900)
 {
     const ln_kernels *t[MAX_TABLES];
     int m = simd_tables(t);
-    if (m == 0) cr_skip_test("only the scalar table runs here (see parity::tables_expected)");
     ln_dataset d;
     const char *data = "Fashion-MNIST";
     if (ln_mnist_load(LN_DEFAULT_DATA_DIR, "train", &d) != LN_OK) {
@@ -1102,7 +1122,7 @@ Test(parity, lenet5_training, .timeout = 900)
         double worst = 0.0;
         for (int s = 0; s < NET_STEPS; s++) {
             double rel = fabs(got[s] - ref[s]) / fabs(ref[s]);
-            cr_assert(rel <= 1e-3, "lenet5[%s] vs scalar, %s, batch %d, threads %d, lr 0.01, momentum 0.9, "
+            cr_assert(rel <= LN_TOL_NET_LOSS_REL, "lenet5[%s] vs scalar, %s, batch %d, threads %d, lr 0.01, momentum 0.9, "
                       "init seed %d: step %d loss %.7f vs %.7f (relative %.2g > 1e-3)", t[i]->isa, data, NET_BATCH,
                       NET_THREADS, NET_SEED, s, got[s], ref[s], rel);
             worst = fmax(worst, rel);

@@ -114,6 +114,19 @@ Test(resume, equals_uninterrupted_at_many_cuts)
     }
 }
 
+/* Thread counts that do not divide the chunks (batch 16: 16 chunks of one
+ * sample), and more threads than cores: a run cut on 5 threads resumes on
+ * 3, one cut on 16 resumes on 1, and both end where the 2-thread reference
+ * does. */
+Test(resume, across_uneven_and_oversubscribed_threads)
+{
+    char ref[P];
+    snprintf(ref, sizeof ref, "%s", tmp_path("ref_u.safetensors"));
+    reference(RECIPE_A, ref);
+    cut_and_resume(RECIPE_A, ref, 6, 5, 3);
+    cut_and_resume(RECIPE_A, ref, 14, 16, 1);
+}
+
 Test(resume, chain_of_resumes_lenet5_1998)
 {
     char ref[P], ck[P], fin[P];
@@ -287,7 +300,7 @@ static const char *doctor(const ln_st_file *f, const char *drop, const ln_st_ten
     if (add) t[nt++] = *add;
     int set = 0;
     for (int i = 0; i < f->nmeta; i++) {
-        if (!strcmp(f->meta[i].key, LN_CRC_KEY)) continue;
+        if (!strcmp(f->meta[i].key, LN_CRC_KEY) || !strcmp(f->meta[i].key, LN_FILE_CRC_KEY)) continue;
         if (key && !strcmp(f->meta[i].key, key)) {
             set = 1;
             if (value) m[nm++] = (ln_st_meta){key, value};
@@ -296,7 +309,7 @@ static const char *doctor(const ln_st_file *f, const char *drop, const ln_st_ten
         }
     }
     if (key && value && !set) m[nm++] = (ln_st_meta){key, value};
-    cr_assert_eq(ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY, LN_FILE_CRC_KEY), LN_OK, "%s", ln_last_error());
     return path;
 }
 

@@ -71,13 +71,74 @@ Test(train, deterministic_partial_batches_nesterov_decay)
 
 Test(train, chunk_size_depends_on_batch_only)
 {
-    cr_assert_eq(ln_chunk_size(1), 8);
-    cr_assert_eq(ln_chunk_size(32), 8);
-    cr_assert_eq(ln_chunk_size(256), 8);
-    cr_assert_eq(ln_chunk_size(512), 8);
-    cr_assert_eq(ln_chunk_size(513), 9);
-    cr_assert_eq(ln_chunk_size(4096), 64);
+    /* batch/16 samples (16 chunks from batch 16), at most 8 until 64 chunks */
+    static const int want[][2] = {{1, 1},   {7, 1},   {31, 1},   {32, 2},   {64, 4},    {127, 7},
+                                  {128, 8}, {256, 8}, {512, 8}, {513, 9}, {4096, 64}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_eq(ln_chunk_size(want[i][0]), want[i][1], "batch %d: chunk %d, expected %d", want[i][0],
+                     ln_chunk_size(want[i][0]), want[i][1]);
 }
+
+/* Train `model` with kernels k on `threads` threads over samples [0, n) of
+ * d in batches of `batch` (the last one partial unless batch divides n) and
+ * return a copy of the weights. */
+static float *train_model(const char *model, const ln_kernels *k, const ln_dataset *d, int n, int threads, int batch,
+                          const ln_sgd *opt, size_t *nparams)
+{
+    ln_net net;
+    ln_trainer tr;
+    cr_assert_eq(ln_net_build(model, 1, 28, 28, 10, &net), LN_OK, "%s", ln_last_error());
+    ln_net_init(&net, 42);
+    cr_assert_eq(ln_trainer_init(&tr, &net, k, threads, batch), LN_OK, "%s", ln_last_error());
+    uint32_t *idx = malloc((size_t)n * sizeof *idx);
+    for (int i = 0; i < n; i++) idx[i] = (uint32_t)((i * 7) % n); /* n is never a multiple of 7 here */
+    for (int lo = 0; lo < n; lo += batch) {
+        double loss;
+        int ok, m = n - lo < batch ? n - lo : batch;
+        cr_assert_eq(ln_trainer_step(&tr, d, idx + lo, m, opt, &loss, &ok), LN_OK, "%s", ln_last_error());
+    }
+    float *w = malloc(net.nparams * sizeof *w);
+    memcpy(w, net.params, net.nparams * sizeof *w);
+    *nparams = net.nparams;
+    free(idx);
+    ln_trainer_free(&tr);
+    ln_net_free(&net);
+    return w;
+}
+
+/* 1 thread against 2, 3, 5, 8 and 16 (more threads than this machine's
+ * cores) at batches 1, 7, 32, 64 and 256: every decomposition the chunk
+ * rule makes (chunks of 1, 2, 4 and 8 samples; deferred and per-chunk
+ * convolution gradients), each with a partial last batch (but batch 1). */
+static void check_model_determinism(const char *model)
+{
+    static const int batches[] = {1, 7, 32, 64, 256}, threads[] = {2, 3, 5, 8, 16};
+    ln_dataset d = random_dataset(386, 13);
+    const ln_kernels *k;
+    cr_assert_eq(ln_kernels_select("auto", &k), LN_OK);
+    ln_sgd opt = {.lr = 0.02f, .momentum = 0.9f, .weight_decay = 1e-4f};
+    for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+        int batch = batches[b], n = batch == 1 ? 3 : batch + batch / 2 + 1;
+        size_t np;
+        float *w1 = train_model(model, k, &d, n, 1, batch, &opt, &np);
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+            float *wt = train_model(model, k, &d, n, threads[t], batch, &opt, &np);
+            size_t diff = 0, first = 0;
+            for (size_t i = 0; i < np; i++)
+                if (memcmp(&w1[i], &wt[i], sizeof(float)) && !diff++) first = i;
+            cr_assert_eq(diff, 0, "%s, %s kernels, batch %d (chunks of %d), %d samples: %zu of %zu weights differ "
+                         "between 1 and %d threads, first at %zu", model, k->isa, batch, ln_chunk_size(batch), n,
+                         diff, np, threads[t], first);
+            free(wt);
+        }
+        free(w1);
+    }
+    ln_dataset_free(&d);
+}
+
+Test(train_threads, deterministic_lenet5, .timeout = 300) { check_model_determinism("lenet5"); }
+Test(train_threads, deterministic_lenet5_relu, .timeout = 300) { check_model_determinism("lenet5-relu"); }
+Test(train_threads, deterministic_lenet5_1998, .timeout = 300) { check_model_determinism("lenet5-1998"); }
 
 Test(train, schedules)
 {

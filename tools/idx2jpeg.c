@@ -5,11 +5,14 @@
  *   lenet-idx2jpeg [--size 320] [--quality 90] [--limit N] [--progressive]
  *                  [--names fashion|digits] [--threads N] IDXDIR OUTDIR */
 #include <errno.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 
@@ -51,13 +54,55 @@ static void upscale(const uint8_t *g, int h, int w, int s, uint8_t *rgb)
     }
 }
 
-static int write_jpeg(const char *path, const uint8_t *rgb, int s, const opts *o)
+/* libjpeg reports errors (a full disk: JERR_FILE_WRITE) through
+ * error_exit, which by default prints without a file name and exits; ours
+ * keeps the message and jumps back. One per thread. */
+typedef struct jerr {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+} jerr;
+
+static void on_error(j_common_ptr c)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
+    jerr *e = (jerr *)(void *)c->err;
+    c->err->format_message(c, e->msg);
+    longjmp(e->jump, 1);
+}
+
+/* Write one JPEG; on failure why (cap bytes) says why and no file is left
+ * behind. The target is a new or regular file (never a FIFO or device). */
+static int write_jpeg(const char *path, const uint8_t *rgb, int s, const opts *o, char *why, size_t cap)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat sb;
+    if (fd < 0) {
+        snprintf(why, cap, "%s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(why, cap, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        snprintf(why, cap, "%s", strerror(errno));
+        close(fd);
+        unlink(path);
+        return -1;
+    }
     struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e); /* errors here are our own bugs or a full disk: exit is fine */
+    jerr e = {.msg = ""};
+    c.err = jpeg_std_error(&e.mgr);
+    e.mgr.error_exit = on_error;
+    if (setjmp(e.jump)) {
+        jpeg_destroy_compress(&c);
+        fclose(f);
+        unlink(path);
+        snprintf(why, cap, "%s%s%s", e.msg, errno ? ": " : "", errno ? strerror(errno) : "");
+        return -1;
+    }
     jpeg_create_compress(&c);
     jpeg_stdio_dest(&c, f);
     c.image_width = (JDIMENSION)s, c.image_height = (JDIMENSION)s;
@@ -65,6 +110,7 @@ static int write_jpeg(const char *path, const uint8_t *rgb, int s, const opts *o
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, o->quality, TRUE);
     if (o->progressive) jpeg_simple_progression(&c);
+    errno = 0;
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < c.image_height) {
         JSAMPROW row = (JSAMPROW)(rgb + (size_t)c.next_scanline * s * 3);
@@ -72,7 +118,15 @@ static int write_jpeg(const char *path, const uint8_t *rgb, int s, const opts *o
     }
     jpeg_finish_compress(&c);
     jpeg_destroy_compress(&c);
-    return fclose(f) == 0 ? 0 : -1;
+    int bad = fflush(f) != 0 || ferror(f);
+    int err = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, err = errno;
+    if (bad) {
+        unlink(path);
+        snprintf(why, cap, "%s", err ? strerror(err) : "I/O error");
+        return -1;
+    }
+    return 0;
 }
 
 static int mkdirs(const char *p)
@@ -103,8 +157,9 @@ static int convert(const ln_dataset *d, const char *out, const char *split, cons
             char path[4200];
             snprintf(path, sizeof path, "%s/%s/%s/%05d.jpg", out, split, o->names[d->labels[i]], i);
             upscale(d->pixels + (size_t)i * d->h * d->w, d->h, d->w, o->size, rgb);
-            if (write_jpeg(path, rgb, o->size, o) != 0) {
-                fprintf(stderr, "lenet-idx2jpeg: %s: cannot write: %s\n", path, strerror(errno));
+            char why[JMSG_LENGTH_MAX + 128];
+            if (write_jpeg(path, rgb, o->size, o, why, sizeof why) != 0) {
+                fprintf(stderr, "lenet-idx2jpeg: %s: cannot write: %s\n", path, why);
                 failed++;
             }
         }

@@ -371,16 +371,22 @@ def read_safetensors(path):
 
 def write_lenet_file(path, tensors, meta):
     """Write tensors [(name, array)] and metadata [(key, value)] as lenet does (docs/FORMAT.md):
-    compact JSON, metadata first with data_crc32 (zlib CRC-32 of the data section) last, the
-    header padded with spaces to a multiple of 8, data packed in order; atomically replaced."""
+    compact JSON, metadata first ending with data_crc32 (zlib CRC-32 of the data section) and
+    file_crc32 (CRC-32 of the whole file, its own 8 digits counted as "00000000"), the header
+    padded with spaces to a multiple of 8, data packed in order; atomically replaced."""
     arrays = [(k, np.ascontiguousarray(a, dtype="<f4")) for k, a in tensors]
     data = b"".join(a.tobytes() for _, a in arrays)
-    header, off = OrderedDict([("__metadata__", OrderedDict(list(meta) + [("data_crc32", f"{zlib.crc32(data) & 0xffffffff:08x}")]))]), 0
+    crcs = [("data_crc32", f"{zlib.crc32(data) & 0xffffffff:08x}"), ("file_crc32", "00000000")]
+    header, off = OrderedDict([("__metadata__", OrderedDict(list(meta) + crcs))]), 0
     for name, a in arrays:
         header[name] = OrderedDict([("dtype", "F32"), ("shape", list(a.shape)), ("data_offsets", [off, off + a.nbytes])])
         off += a.nbytes
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)
+    # the value's place: inside JSON strings every '"' is escaped, so this text is the key itself
+    at = text.index(b'"file_crc32":"00000000"') + len(b'"file_crc32":"')
+    blob = len(text).to_bytes(8, "little") + text + data
+    text = text[:at] + f"{zlib.crc32(blob) & 0xffffffff:08x}".encode() + text[at + 8:]
     tmp = f"{path}.tmp.{os.getpid()}"
     try:
         with open(tmp, "wb") as f:

@@ -4,6 +4,7 @@
 
 #include "data/dataset.h"
 #include "kernels.h"
+#include "nn/net.h"
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -40,5 +41,15 @@ int cmd_probe(int argc, char **argv);
 
 /* 545546 -> "545,546" in buf */
 const char *cli_grouped(long long v, char *buf, int cap);
+/* --model's help: the built-in models from the code's own list. */
+const char *cli_model_help(void);
+/* EXIT_RUNTIME after one line naming the first tensor of the model (or,
+ * given, of the momentum) in `path` holding a NaN or infinity; else 0. */
+int cli_check_finite(const char *cmd, const char *path, const ln_net *net, const float *velocity);
+/* A class's name for printing (control characters escaped), "0".."9" for
+ * unnamed classes, or Fashion-MNIST's names when `fashion`. */
+const char *cli_class_name(const ln_net *net, int fashion, int c, char *buf, size_t cap);
+/* 1 if an MNIST-format directory is Fashion-MNIST by its name. */
+int cli_is_fashion(const char *dir);
 
 #endif

@@ -1,10 +1,13 @@
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "core/text.h"
 #include "nn/net.h"
 #include "nn/spec.h"
 #include "opts.h"
@@ -70,6 +73,17 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_data
             ln_dataset_free(train);
             return cli_fail(cmd);
         }
+        /* a model is built for the training images and run on the test
+         * images: they must agree, or the test pass reads past them */
+        if (!o->test_only && (test->c != train->c || test->h != train->h || test->w != train->w ||
+                              test->nclasses != train->nclasses)) {
+            fprintf(stderr, "lenet %s: --data %s: the test images (t10k) are %dx%dx%d with %d classes, the training "
+                    "images %dx%dx%d with %d: the two splits must agree\n", cmd, o->dir, test->c, test->h, test->w,
+                    test->nclasses, train->c, train->h, train->w, train->nclasses);
+            ln_dataset_free(train);
+            ln_dataset_free(test);
+            return EXIT_RUNTIME;
+        }
         return 0;
     }
     ln_folder_opts fo = {.h = o->h, .w = o->w, .val_split = o->val_split, .seed = o->seed, .strict = o->strict,
@@ -91,4 +105,55 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_data
     printf("\n");
     fflush(stdout);
     return 0;
+}
+
+const char *cli_model_help(void)
+{
+    static char help[256];
+    if (help[0]) return help;
+    size_t n = 0;
+    for (int i = 0; ln_spec_builtin_name(i) && n < sizeof help; i++)
+        n += (size_t)snprintf(help + n, sizeof help - n, "%s%s", ln_spec_builtin_name(i), i ? ", " : " (default), ");
+    if (n < sizeof help) snprintf(help + n, sizeof help - n, "or a layer list or file (docs/MODELS.md)");
+    return help;
+}
+
+int cli_check_finite(const char *cmd, const char *path, const ln_net *net, const float *velocity)
+{
+    for (int pass = 0; pass < (velocity ? 2 : 1); pass++) {
+        const float *base = pass ? velocity : net->params;
+        for (int i = 0; i < net->nlayers; i++) {
+            const ln_layer *l = &net->layers[i];
+            const struct { const char *part; size_t off, len; } t[2] = {{"weight", l->w_off, l->w_len},
+                                                                      {"bias", l->b_off, l->b_len}};
+            for (int j = 0; j < 2; j++)
+                for (size_t k = 0; k < t[j].len; k++) {
+                    float v = base[t[j].off + k];
+                    if (isfinite(v)) continue;
+                    fprintf(stderr, "lenet %s: %s: %s%s.%s holds %s at index %zu (a model with non-finite weights "
+                            "is unusable)\n", cmd, path, pass ? "momentum of " : "", l->name, t[j].part,
+                            isnan(v) ? "NaN" : "an infinity", k);
+                    return EXIT_RUNTIME;
+                }
+        }
+    }
+    return 0;
+}
+
+static const char *const FASHION[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+int cli_is_fashion(const char *dir)
+{
+    for (const char *p = dir; *p; p++)
+        if (!strncasecmp(p, "fashion", 7)) return 1;
+    return 0;
+}
+
+const char *cli_class_name(const ln_net *net, int fashion, int c, char *buf, size_t cap)
+{
+    if (net->class_names) return ln_text_escape(net->class_names[c], buf, cap);
+    if (fashion && net->nclasses == 10 && c >= 0 && c < 10) snprintf(buf, cap, "%s", FASHION[c]);
+    else snprintf(buf, cap, "%d", c);
+    return buf;
 }

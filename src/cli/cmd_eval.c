@@ -1,5 +1,6 @@
 /* lenet eval and lenet predict: use a saved model on a test set, or on
  * JPEG files. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,12 @@
 static int load_pair(const char *cmd, const char *model_path, const cli_data *cd, ln_net *net, ln_dataset *test)
 {
     if (ln_model_load(model_path, net) != LN_OK) return cli_fail(cmd);
+    int rc = cli_check_finite(cmd, model_path, net, NULL);
+    if (rc) return rc;
     cli_data d = *cd;
     d.h = net->in_h, d.w = net->in_w;
     ln_dataset train;
-    int rc = cli_load_data(cmd, &d, &train, test);
+    rc = cli_load_data(cmd, &d, &train, test);
     if (rc) return rc;
     ln_dataset_free(&train);
     if (test->c != net->in_c || test->h != net->in_h || test->w != net->in_w || test->nclasses != net->nclasses) {
@@ -43,11 +46,18 @@ static const char *score_str(const ln_net *net, float v, char *buf, size_t cap)
     return buf;
 }
 
-static const char *class_name(const ln_net *net, int c, char *buf, size_t cap)
+/* The name of class c (escaped), Fashion-MNIST's for its unnamed classes
+ * (fashion: --data is Fashion-MNIST), else the number. */
+static const char *class_name(const ln_net *net, int c, char *buf, size_t cap, int fashion)
 {
-    if (net->class_names) snprintf(buf, cap, "%s", net->class_names[c]);
-    else snprintf(buf, cap, "%d", c);
-    return buf;
+    return cli_class_name(net, fashion, c, buf, cap);
+}
+
+/* A number for JSON: NaN and infinities have no JSON form. */
+static void json_num(const char *key, double v)
+{
+    if (isfinite(v)) printf("\"%s\":%.6f", key, v);
+    else printf("\"%s\":null", key);
 }
 
 int cmd_eval(int argc, char **argv)
@@ -84,8 +94,11 @@ int cmd_eval(int argc, char **argv)
         if (ln_evaluate(&net, k, threads, &test, &loss, &acc) != LN_OK) {
             rc = cli_fail("eval");
         } else if (json) {
-            printf("{\"model\":\"%s\",\"images\":%d,\"test_loss\":%.6f,\"test_acc\":%.6f}\n", net.model, test.n,
-                   loss, acc);
+            printf("{\"model\":\"%s\",\"images\":%d,", net.model, test.n);
+            json_num("test_loss", loss);
+            putchar(',');
+            json_num("test_acc", acc);
+            printf("}\n");
         } else {
             printf("%s (%s): %d test images, loss %.4f, accuracy %.2f%%\n", load, net.model, test.n, loss,
                    100.0 * acc);
@@ -127,10 +140,10 @@ static int predict_files(const ln_net *net, const ln_kernels *k, const char *con
                     int t = order[i];
                     order[i] = order[j], order[j] = t;
                 }
-        char name[128], sc[48];
-        printf("%s: %s (%s)", files[f], class_name(net, order[0], name, sizeof name), score_str(net, p[order[0]], sc, sizeof sc));
+        char name[1024], sc[48];
+        printf("%s: %s (%s)", files[f], class_name(net, order[0], name, sizeof name, 0), score_str(net, p[order[0]], sc, sizeof sc));
         for (int i = 1; i < top && i < n; i++)
-            printf(", %s %s", class_name(net, order[i], name, sizeof name), score_str(net, p[order[i]], sc, sizeof sc));
+            printf(", %s %s", class_name(net, order[i], name, sizeof name, 0), score_str(net, p[order[i]], sc, sizeof sc));
         printf("\n");
     }
     if (!rgb) rc = cli_fail("predict");
@@ -172,7 +185,7 @@ int cmd_predict(int argc, char **argv)
     ln_workspace ws = {0};
     if (npos) {
         if (ln_model_load(load, &net) != LN_OK) return cli_fail("predict");
-        rc = predict_files(&net, k, pos, npos, top);
+        if (!(rc = cli_check_finite("predict", load, &net, NULL))) rc = predict_files(&net, k, pos, npos, top);
         ln_net_free(&net);
         return rc;
     }
@@ -184,16 +197,18 @@ int cmd_predict(int argc, char **argv)
             rc = cli_fail("predict");
         } else {
             uint32_t idx = (uint32_t)index;
-            char a[128], b[128];
+            char a[1024], b[1024];
+            int fashion = cli_is_fashion(cd.dir);
             ln_load_chunk(&test, &idx, 1, &ws, NULL);
             ln_forward(&net, k, &ws, 1, 0, 0.0f);
             const float *p = ln_ws_probs(&net, &ws);
             int best = ln_argmax(p, net.nclasses);
             char sc[48];
-            printf("test image %d: predicted class %s (%s), label %s\n", index, class_name(&net, best, a, sizeof a),
-                   score_str(&net, p[best], sc, sizeof sc), class_name(&net, test.labels[index], b, sizeof b));
+            printf("test image %d: predicted class %s (%s), label %s\n", index,
+                   class_name(&net, best, a, sizeof a, fashion), score_str(&net, p[best], sc, sizeof sc),
+                   class_name(&net, test.labels[index], b, sizeof b, fashion));
             for (int c = 0; c < net.nclasses; c++)
-                printf("  class %s: %s\n", class_name(&net, c, a, sizeof a), score_str(&net, p[c], sc, sizeof sc));
+                printf("  class %s: %s\n", class_name(&net, c, a, sizeof a, fashion), score_str(&net, p[c], sc, sizeof sc));
         }
     }
     ln_ws_free(&ws);

@@ -69,7 +69,7 @@ int cmd_info(int argc, char **argv)
     const char *model = "lenet5", *kernels = NULL;
     int threads = cli_default_threads(), json = 0, channels = 1, size = 28, classes = 10;
     const opt_spec specs[] = {
-        {"model", OPT_STR, &model, 0, 0, "NAME|SPEC|FILE", "model to summarise: lenet5 (default), lenet5-relu, or a layer list (docs/MODELS.md)"},
+        {"model", OPT_STR, &model, 0, 0, "NAME|SPEC|FILE", cli_model_help()},
         {"channels", OPT_INT, &channels, 1, 4, "N", "input channels (default 1; 3 for RGB)"},
         {"size", OPT_INT, &size, 1, 4096, "N", "input height and width (default 28)"},
         {"classes", OPT_INT, &classes, 2, 256, "N", "number of classes (default 10)"},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "io/atomic_file.h"
 #include "io/model_file.h"
 #include "io/safetensors.h"
 #include "opts.h"
@@ -176,6 +177,14 @@ int cmd_probe(int argc, char **argv)
     if (rc) return rc < 0 ? EXIT_OK : rc;
     if (!a.load || !a.out) {
         fprintf(stderr, "lenet probe: --load FILE and --out FILE are required (see lenet probe --help)\n");
+        return EXIT_USAGE;
+    }
+    if (ln_same_file(a.load, a.out)) { /* the probe would replace the model it measures */
+        fprintf(stderr, "lenet probe: --out %s is the --load file: choose another output\n", a.out);
+        return EXIT_USAGE;
+    }
+    if (ln_output_check(a.out) != LN_OK) { /* a FIFO, a device: fail before the work */
+        fprintf(stderr, "lenet probe: --out %s\n", ln_last_error());
         return EXIT_USAGE;
     }
     cd.threads = a.threads;

@@ -3,6 +3,8 @@
  * asked, save the model atomically at the end. SIGINT/SIGTERM finish the
  * step, save a checkpoint, and end by that signal (status 130/143). */
 #define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,10 +13,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cli.h"
+#include "core/crc32.h"
 #include "core/rng.h"
+#include "core/text.h"
+#include "io/atomic_file.h"
 #include "io/checkpoint.h"
 #include "io/model_file.h"
 #include "io/safetensors.h"
@@ -26,7 +30,8 @@
 typedef struct train_args {
     const char *model, *data, *save, *log, *schedule, *kernels, *recipe, *cache, *augment;
     const char *checkpoint, *every, *resume;
-    int epochs, batch, threads, limit, warmup, nesterov, quiet, no_nesterov, strict, no_cache;
+    const char *ckpt; /* where checkpoints go: --checkpoint, the file resumed from, or <--save>.ckpt / lenet.ckpt */
+    int epochs, batch, threads, limit, warmup, nesterov, quiet, strict, no_cache;
     int every_steps, stop_after; /* every_steps 0: checkpoint each epoch */
     float lr, momentum, weight_decay, val_split;
     unsigned long long seed;
@@ -40,27 +45,68 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Fail before training if an output (--save, --log) could never be
- * written: it must not be a directory, and it (or --save's temporary file)
- * goes in its directory, which must be writable. */
-static int check_output_path(const char *flag, const char *path)
+/* The atomic writers' temporary name is <path>.tmp.<pid>: this many bytes
+ * more than the path, for any pid (up to 10 digits). */
+enum { TMP_SUFFIX = 15 };
+
+/* Fail before training if an output could never be written: it must not
+ * be a directory, it and its temporary name (atomic: --save, checkpoints)
+ * must fit NAME_MAX and PATH_MAX, and its directory must be writable.
+ * `what` names it ("--save"); `hint` ends the message. */
+static int check_output_path(const char *what, const char *path, int atomic, const char *hint)
 {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "lenet train: --%s %s: is a directory, not a file name\n", flag, path);
+        fprintf(stderr, "lenet train: %s %s: is a directory, not a file name%s\n", what, path, hint);
         return EXIT_USAGE;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+    if (atomic && ln_output_check(path) != LN_OK) { /* a FIFO, a device: never renamed over */
+        fprintf(stderr, "lenet train: %s %s%s\n", what, ln_last_error(), hint);
+        return EXIT_USAGE;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t extra = atomic ? TMP_SUFFIX : 0;
+    if (strlen(path) + extra >= PATH_MAX || strlen(base) + extra > NAME_MAX) {
+        fprintf(stderr, "lenet train: %s %s: name too long (%zu bytes, a file name at most %zu, a path at most %zu%s)%s\n",
+                what, path, strlen(base), (size_t)NAME_MAX - extra, (size_t)PATH_MAX - 1 - extra,
+                atomic ? ", leaving room for the temporary file's \".tmp.<pid>\"" : "", hint);
+        return EXIT_USAGE;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path); /* fits: checked above */
     char *slash = strrchr(dir, '/');
     if (!slash) snprintf(dir, sizeof dir, ".");
     else if (slash == dir) dir[1] = 0;
     else *slash = 0;
     if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "lenet train: --%s %s: directory '%s' does not exist or is not writable\n", flag, path, dir);
+        fprintf(stderr, "lenet train: %s %s: directory '%s' does not exist or is not writable%s\n", what, path, dir, hint);
         return EXIT_USAGE;
     }
     return 0;
+}
+
+/* A word for a shell: as it is when plain, else in single quotes. */
+static void put_word(FILE *f, const char *s)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@%";
+    if (*s && strspn(s, plain) == strlen(s)) {
+        fputs(s, f);
+        return;
+    }
+    fputc('\'', f);
+    for (; *s; s++)
+        if (*s == '\'') fputs("'\\''", f);
+        else fputc(*s, f);
+    fputc('\'', f);
+}
+
+/* " --flag VALUE" for the resume hint. */
+static void put_opt(FILE *f, const char *flag, const char *value)
+{
+    if (!value) return;
+    fprintf(f, " %s ", flag);
+    put_word(f, value);
 }
 
 static void progress(int epoch, int epochs, long done, long total, double loss, double rate, double eta)
@@ -115,10 +161,8 @@ static void die_by_stop_signal(void)
  * and labels in order. A resumed run must see the same images. */
 static uint32_t data_crc(const ln_dataset *d)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
-    size_t n = (size_t)d->n * d->c * d->h * d->w;
-    for (size_t o = 0; o < n; o += 1u << 30) c = crc32(c, d->pixels + o, (uInt)(n - o < (1u << 30) ? n - o : 1u << 30));
-    return (uint32_t)crc32(c, d->labels, (uInt)d->n);
+    uint32_t c = ln_crc32(0, d->pixels, (size_t)d->n * d->c * d->h * d->w);
+    return ln_crc32(c, d->labels, (size_t)d->n);
 }
 
 /* A run resumed from a checkpoint: its network, momentum and state. */
@@ -153,7 +197,9 @@ static ln_status save_checkpoint(const char *path, const train_args *a, const ln
     /* absolute, so a resume from another directory finds the data */
     char abs[4096];
     const char *dir = realpath(a->data, abs) && strlen(abs) < sizeof s.data ? abs : a->data;
-    snprintf(s.data, sizeof s.data, "%s", dir);
+    size_t dn = strlen(dir); /* fits: checked before the run */
+    memcpy(s.data, dir, dn < sizeof s.data ? dn + 1 : 0);
+    s.data[sizeof s.data - 1] = 0;
     return ln_checkpoint_save(path, tr->net, tr->velocity, &s);
 }
 
@@ -165,18 +211,13 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
     ln_evaluator ev = {0};
     uint32_t *order = NULL;
     FILE *log = NULL;
-    int rc = EXIT_RUNTIME;
-    char ckpt_buf[4096];
+    int rc = EXIT_RUNTIME, log_errno = 0;
     /* where checkpoints go: --checkpoint; resuming, the file resumed from;
      * otherwise only an interrupted run saves one, next to --save */
-    const char *ckpt = a->checkpoint ? a->checkpoint : a->resume;
-    if (!ckpt) {
-        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", a->save ? a->save : "lenet");
-        ckpt = ckpt_buf;
-    }
+    const char *ckpt = a->ckpt;
     int periodic = a->checkpoint || a->resume;
-    ln_st_remove_stale(ckpt); /* what a killed earlier run may have left */
-    if (a->save) ln_st_remove_stale(a->save);
+    ln_atomic_remove_stale(ckpt); /* what a killed earlier run may have left */
+    if (a->save) ln_atomic_remove_stale(a->save);
 
     cli_data cd = {.dir = a->data, .val_split = a->val_split, .cache = a->no_cache ? "" : a->cache,
                    .strict = a->strict, .threads = a->threads, .h = 28, .w = 28, .seed = a->seed};
@@ -188,6 +229,16 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
             rc = cli_fail("train");
             goto out;
         }
+    }
+    /* a model file stores class names as JSON strings: a folder name that
+     * is not UTF-8 would fail the save after the whole run */
+    for (int c = 0; train.class_names && c < train.nclasses; c++) {
+        const char *name = train.class_names[c];
+        if (ln_utf8_valid(name, strlen(name))) continue;
+        char esc[1024];
+        fprintf(stderr, "lenet train: --data %s: class folder '%s' is not valid UTF-8, which a model file cannot "
+                "store (rename the folder)\n", a->data, ln_text_escape(name, esc, sizeof esc));
+        goto out;
     }
     uint32_t crc = data_crc(&train);
     if (res) {
@@ -261,6 +312,9 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
     fflush(stdout);
     catch_signals();
     int tty = isatty(STDERR_FILENO) && !a->quiet, stopping = 0, saved_ckpt = 0;
+    /* without a terminal (a log file, CI), a progress line every few seconds */
+    const char *pe = getenv("LENET_PROGRESS_SECONDS");
+    double note_every = pe && atof(pe) > 0 ? atof(pe) : 10.0, t_noted = now();
     for (long e = first_epoch; e <= a->epochs; e++) {
         ln_rng epoch_rng = shuffle;
         tr.aug.epoch = e;
@@ -292,6 +346,12 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
                 t_shown = t_train;
                 double rate = seen / t_train;
                 progress((int)e, a->epochs, seen, train.n, loss_sum / seen, rate, (train.n - seen) / rate);
+            } else if (!tty && !a->quiet && now() - t_noted >= note_every && s + 1 < steps_per_epoch) {
+                t_noted = now();
+                double rate = seen / t_train;
+                fprintf(stderr, "epoch %ld/%d: %ld/%d images, loss %.4f, %.0f img/s, ETA %.0f s\n", e, a->epochs, seen,
+                        train.n, loss_sum / seen, rate, (train.n - seen) / rate);
+                fflush(stderr);
             }
             stopping = stop_signal || (a->stop_after && steps_run >= a->stop_after);
             if (s + 1 == steps_per_epoch) break; /* the epoch's end saves, after evaluation */
@@ -324,13 +384,19 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
                100.0 * right / seen, tst, rate, t_train + t_eval);
         fflush(stdout);
         if (log) {
-            fprintf(log,
-                    "{\"epoch\":%ld,\"train_loss\":%.6f,\"train_acc\":%.6f,\"test_loss\":%.6f,\"test_acc\":%.6f,"
-                    "\"img_per_s\":%.1f,\"seconds\":%.3f,\"lr\":%.6g}\n",
-                    e, loss_sum / seen, (double)right / seen, test.n ? test_loss : -1.0, test.n ? test_acc : -1.0, rate,
-                    t_train + t_eval,
-                    ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch, steps_per_epoch));
-            fflush(log);
+            errno = 0;
+            int bad = fprintf(log,
+                              "{\"epoch\":%ld,\"train_loss\":%.6f,\"train_acc\":%.6f,\"test_loss\":%.6f,\"test_acc\":%.6f,"
+                              "\"img_per_s\":%.1f,\"seconds\":%.3f,\"lr\":%.6g}\n",
+                              e, loss_sum / seen, (double)right / seen, test.n ? test_loss : -1.0,
+                              test.n ? test_acc : -1.0, rate, t_train + t_eval,
+                              ln_schedule_lr(sched, a->lr, step - 1, total, a->warmup * steps_per_epoch,
+                                             steps_per_epoch)) < 0;
+            bad |= fflush(log) != 0;
+            bad |= ferror(log) != 0;
+            /* a log that cannot be written ends the run, as a stop does:
+             * the checkpoint (or, in the last epoch, the model) is saved */
+            if (bad) log_errno = errno ? errno : EIO, stopping = 1;
         }
         stopping = stopping || stop_signal;
         /* a run that stops in its last epoch is complete: no checkpoint
@@ -355,25 +421,39 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
     }
     if (saved_ckpt) printf("checkpoint %s\n", ckpt);
     rc = EXIT_OK; /* a signal during the last epoch's evaluation: the run is complete */
+    if (log_errno) {
+        fflush(stdout);
+        fprintf(stderr, "lenet train: --log %s: cannot write: %s (the run is complete%s%s)\n", a->log,
+                strerror(log_errno), a->save ? ", saved " : "", a->save ? a->save : "");
+        rc = EXIT_RUNTIME;
+    }
     goto out;
 stopped:
     fflush(stdout);
     /* the command that finishes the run: outputs are not in the checkpoint */
-    char hint[3 * 4096 + 128];
-    int hn = snprintf(hint, sizeof hint, "lenet train --resume %s", ckpt);
-    if (a->save) hn += snprintf(hint + hn, sizeof hint - (size_t)hn, " --save %s", a->save);
-    if (a->log) hn += snprintf(hint + hn, sizeof hint - (size_t)hn, " --log %s", a->log);
-    if (a->every) snprintf(hint + hn, sizeof hint - (size_t)hn, " --checkpoint-every %s", a->every);
-    fprintf(stderr, "lenet train: %s after step %ld of %ld; saved %s; resume with: %s\n",
-            stop_signal == SIGINT    ? "interrupted (SIGINT)"
-            : stop_signal == SIGTERM ? "terminated (SIGTERM)"
-                                     : "stopped (--stop-after)",
-            step, total, ckpt, hint);
-    rc = stop_signal ? 128 + stop_signal : EXIT_OK;
+    if (log_errno)
+        fprintf(stderr, "lenet train: --log %s: cannot write: %s; stopped after step %ld of %ld", a->log,
+                strerror(log_errno), step, total);
+    else
+        fprintf(stderr, "lenet train: %s after step %ld of %ld",
+                stop_signal == SIGINT    ? "interrupted (SIGINT)"
+                : stop_signal == SIGTERM ? "terminated (SIGTERM)"
+                                         : "stopped (--stop-after)",
+                step, total);
+    fprintf(stderr, "; saved %s; resume with: lenet train", ckpt);
+    put_opt(stderr, "--resume", ckpt);
+    put_opt(stderr, "--save", a->save);
+    put_opt(stderr, "--log", a->log);
+    put_opt(stderr, "--checkpoint-every", a->every);
+    fputc('\n', stderr);
+    rc = log_errno ? EXIT_RUNTIME : stop_signal ? 128 + stop_signal : EXIT_OK;
 out:
-    if (log && fclose(log) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "lenet train: --log %s: write failed\n", a->log);
-        rc = EXIT_RUNTIME;
+    if (log) {
+        errno = 0;
+        if (fclose(log) != 0 && !log_errno && (rc == EXIT_OK || rc == 128 + stop_signal)) {
+            fprintf(stderr, "lenet train: --log %s: cannot write: %s\n", a->log, strerror(errno ? errno : EIO));
+            rc = EXIT_RUNTIME;
+        }
     }
     free(order);
     ln_evaluator_free(&ev);
@@ -382,6 +462,44 @@ out:
     ln_dataset_free(&train);
     ln_dataset_free(&test);
     return rc;
+}
+
+/* train's options; a table of TRAIN_NOPTS entries (the last all NULL). */
+enum { TRAIN_NOPTS = 29 };
+static void train_specs(train_args *a, opt_spec specs[TRAIN_NOPTS])
+{
+    const opt_spec t[TRAIN_NOPTS] = {
+        {"model", OPT_STR, &a->model, 0, 0, "NAME|SPEC|FILE", cli_model_help()},
+        {"data", OPT_STR, &a->data, 0, 0, "DIR", "MNIST-format directory, or a folder of JPEG class folders (default " LN_DEFAULT_DATA_DIR ")"},
+        {"val-split", OPT_FLOAT, &a->val_split, 0, 0.9, "F", "image folder without val/: hold out this fraction of each class"},
+        {"strict", OPT_FLAG, &a->strict, 0, 0, NULL, "a bad image file is an error (default: skip it with a line)"},
+        {"cache", OPT_STR, &a->cache, 0, 0, "FILE", "decoded-image cache (default DIR/.lenet-cache-28x28x3.bin)"},
+        {"no-cache", OPT_FLAG, &a->no_cache, 0, 0, NULL, "neither read nor write a decoded-image cache"},
+        {"augment", OPT_STR, &a->augment, 0, 0, "LIST", "flip, shift or shift=N (pixels), comma-separated"},
+        {"recipe", OPT_STR, &a->recipe, 0, 0, "NAME", "default (15 epochs, >= 90% on Fashion-MNIST), seed (the Keras lesson's), or lecun98 (lenet5-1998's own)"},
+        {"epochs", OPT_INT, &a->epochs, 1, 100000, "N", "passes over the training set (default 15; seed 5)"},
+        {"batch", OPT_INT, &a->batch, 1, 65536, "N", "minibatch size (default 64; seed 32)"},
+        {"lr", OPT_FLOAT, &a->lr, 1e-12, 1e3, "X", "peak learning rate (default 0.05; seed 0.01)"},
+        {"momentum", OPT_FLOAT, &a->momentum, 0, 0.999999, "X", "SGD momentum (default 0.9; seed 0)"},
+        {"nesterov", OPT_FLAG, &a->nesterov, 0, 0, NULL, "Nesterov momentum (on in the default recipe)"},
+        {"no-nesterov", OPT_FLAG_OFF, &a->nesterov, 0, 0, NULL, "classical momentum"},
+        {"weight-decay", OPT_FLOAT, &a->weight_decay, 0, 1, "X", "L2 weight decay (default 5e-4; seed 0)"},
+        {"schedule", OPT_STR, &a->schedule, 0, 0, "NAME", "learning rate: constant, cosine or lecun98 (the 1998 paper's steps; default cosine; seed constant)"},
+        {"warmup", OPT_INT, &a->warmup, 0, 100000, "EPOCHS", "linear warm-up epochs before the schedule (default 0)"},
+        {"seed", OPT_U64, &a->seed, 0, 0, "N", "seed of initialisation and shuffling (default 1)"},
+        {"threads", OPT_INT, &a->threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
+        {"limit", OPT_INT, &a->limit, 1, 1 << 30, "N", "train on N training images only (IDX: the first N; a folder: N drawn by --seed)"},
+        {"save", OPT_STR, &a->save, 0, 0, "FILE", "write the trained model (safetensors) to FILE"},
+        {"checkpoint", OPT_STR, &a->checkpoint, 0, 0, "FILE", "save the whole training state to FILE (each epoch, or see --checkpoint-every)"},
+        {"checkpoint-every", OPT_STR, &a->every, 0, 0, "N", "checkpoint every N steps (or 'epoch', the default)"},
+        {"resume", OPT_STR, &a->resume, 0, 0, "FILE", "continue the run a checkpoint saved, exactly as if never stopped (--epochs still counts from its start)"},
+        {"stop-after", OPT_INT, &a->stop_after, 1, 1 << 30, "N", "stop after N steps of this invocation, saving a checkpoint to resume from"},
+        {"log", OPT_STR, &a->log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},
+        {"kernels", OPT_STR, &a->kernels, 0, 0, "ISA", ln_kernels_help()},
+        {"quiet", OPT_FLAG, &a->quiet, 0, 0, NULL, "no progress bar"},
+        {NULL, 0, NULL, 0, 0, NULL, NULL},
+    };
+    memcpy(specs, t, sizeof t);
 }
 
 /* Recipes set the defaults; explicit flags override them.
@@ -407,40 +525,80 @@ static int apply_recipe(const char *name, train_args *a)
     return 0;
 }
 
-/* The value of a flag, looked up before the others are parsed. */
-static const char *find_flag(int argc, char **argv, const char *flag)
+/* --recipe, else the model's own (lenet5-1998: lecun98), else default;
+ * looked up before the other flags are parsed, the last value winning as
+ * it does for every flag. */
+static const char *find_recipe(const opt_spec *specs, int argc, char **argv)
 {
-    size_t n = strlen(flag);
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], flag) && i + 1 < argc) return argv[i + 1];
-        if (!strncmp(argv[i], flag, n) && argv[i][n] == '=') return argv[i] + n + 1;
-    }
-    return NULL;
-}
-
-/* --recipe, else the model's own (lenet5-1998: lecun98), else default. */
-static const char *find_recipe(int argc, char **argv)
-{
-    const char *r = find_flag(argc, argv, "--recipe"), *m = find_flag(argc, argv, "--model");
+    const char *r = opts_value(specs, argc, argv, 2, "recipe"), *m = opts_value(specs, argc, argv, 2, "model");
     return r ? r : m && !strcmp(m, "lenet5-1998") ? "lecun98" : "default";
 }
 
-/* Whether two paths name the same file (b may be NULL). */
+/* path's folder, resolved, and its last component: "/abs/dir" "name". */
+static int split_real(const char *path, char *dir, size_t cap, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    char d[PATH_MAX];
+    *base = slash ? slash + 1 : path;
+    size_t dl = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+    if (dl >= sizeof d) return -1;
+    memcpy(d, slash ? path : ".", dl);
+    d[dl] = 0;
+    char r[PATH_MAX];
+    if (!realpath(d, r) || strlen(r) >= cap) return -1;
+    memcpy(dir, r, strlen(r) + 1);
+    return 0;
+}
+
+/* Whether two paths name the same file (b may be NULL), existing or not:
+ * the same inode, or the same name in the same (resolved) folder. */
 static int same_file(const char *a, const char *b)
 {
     struct stat x, y;
     if (!b) return 0;
     if (!strcmp(a, b)) return 1;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    int xa = stat(a, &x) == 0, yb = stat(b, &y) == 0;
+    if (xa && yb) return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    char da[PATH_MAX], db[PATH_MAX];
+    const char *ba, *bb;
+    return !split_real(a, da, sizeof da, &ba) && !split_real(b, db, sizeof db, &bb) && !strcmp(da, db) &&
+           !strcmp(ba, bb);
+}
+
+/* An output (--save, the checkpoint, --log) may not be one of the run's
+ * inputs: the file resumed from (the checkpoint excepted: a resumed run
+ * continues it), a --model spec file, or an IDX file of --data. */
+static int outputs_not_inputs(const train_args *a)
+{
+    static const char *const idx[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                      "t10k-labels-idx1-ubyte"};
+    const char *outs[3][2] = {{"--save", a->save}, {"checkpoint", a->ckpt}, {"--log", a->log}};
+    for (int o = 0; o < 3; o++) {
+        const char *out = outs[o][1], *in = NULL;
+        if (!out) continue;
+        if (o != 1 && ln_same_file(out, a->resume)) in = "--resume";
+        else if (a->model && ln_same_file(out, a->model)) in = "--model";
+        for (int i = 0; !in && i < 8; i++) {
+            char p[PATH_MAX + 64];
+            snprintf(p, sizeof p, "%s/%s%s", a->data, idx[i / 2], i % 2 ? ".gz" : "");
+            if (ln_same_file(out, p)) in = "--data";
+        }
+        if (in) {
+            fprintf(stderr, "lenet train: %s %s is a file the run reads (%s): writing it would destroy it\n",
+                    outs[o][0], out, in);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
 }
 
 /* Whether a flag was given, as --flag, --flag VALUE or --flag=VALUE. */
 static int has_flag(int argc, char **argv, const char *flag)
 {
-    size_t n = strlen(flag);
-    for (int i = 2; i < argc; i++)
-        if (!strncmp(argv[i], flag, n) && (argv[i][n] == 0 || argv[i][n] == '=')) return 1;
-    return 0;
+    train_args dummy = {0};
+    opt_spec specs[TRAIN_NOPTS];
+    train_specs(&dummy, specs);
+    return opts_given(specs, argc, argv, 2, flag + 2);
 }
 
 /* Whether --model names the network a checkpoint holds: the same
@@ -505,7 +663,9 @@ static int check_resume_flags(int argc, char **argv, const train_args *a, const 
 static int load_resume(int argc, char **argv, train_args *a, resumed *res)
 {
     if (ln_checkpoint_load(a->resume, &res->net, &res->velocity, &res->st) != LN_OK) return cli_fail("train");
-    int rc = check_resume_flags(argc, argv, a, res);
+    int rc = cli_check_finite("train", a->resume, &res->net, res->velocity);
+    if (rc) return rc;
+    rc = check_resume_flags(argc, argv, a, res);
     if (rc) return rc;
     const ln_train_state *st = &res->st;
     if (!has_flag(argc, argv, "--epochs")) a->epochs = st->epochs;
@@ -534,45 +694,15 @@ static int load_resume(int argc, char **argv, train_args *a, resumed *res)
 int cmd_train(int argc, char **argv)
 {
     train_args a = {.model = "lenet5", .data = LN_DEFAULT_DATA_DIR, .threads = cli_default_threads(), .seed = 1};
-    a.recipe = find_recipe(argc, argv);
+    opt_spec specs[TRAIN_NOPTS];
+    train_specs(&a, specs);
+    a.recipe = find_recipe(specs, argc, argv);
     int rc = apply_recipe(a.recipe, &a);
     if (rc) return rc;
-    const opt_spec specs[] = {
-        {"model", OPT_STR, &a.model, 0, 0, "NAME|SPEC|FILE", "lenet5 (default: the seed's Keras LeNet-5), lenet5-relu, or a layer list or file (docs/MODELS.md)"},
-        {"data", OPT_STR, &a.data, 0, 0, "DIR", "MNIST-format directory, or a folder of JPEG class folders (default " LN_DEFAULT_DATA_DIR ")"},
-        {"val-split", OPT_FLOAT, &a.val_split, 0, 0.9, "F", "image folder without val/: hold out this fraction of each class"},
-        {"strict", OPT_FLAG, &a.strict, 0, 0, NULL, "a bad image file is an error (default: skip it with a line)"},
-        {"cache", OPT_STR, &a.cache, 0, 0, "FILE", "decoded-image cache (default DIR/.lenet-cache-28x28x3.bin)"},
-        {"no-cache", OPT_FLAG, &a.no_cache, 0, 0, NULL, "neither read nor write a decoded-image cache"},
-        {"augment", OPT_STR, &a.augment, 0, 0, "LIST", "flip, shift or shift=N (pixels), comma-separated"},
-        {"recipe", OPT_STR, &a.recipe, 0, 0, "NAME", "default (15 epochs, >= 90% on Fashion-MNIST), seed (the Keras lesson's), or lecun98 (lenet5-1998's own)"},
-        {"epochs", OPT_INT, &a.epochs, 1, 100000, "N", "passes over the training set (default 15; seed 5)"},
-        {"batch", OPT_INT, &a.batch, 1, 65536, "N", "minibatch size (default 64; seed 32)"},
-        {"lr", OPT_FLOAT, &a.lr, 1e-12, 1e3, "X", "peak learning rate (default 0.05; seed 0.01)"},
-        {"momentum", OPT_FLOAT, &a.momentum, 0, 0.999999, "X", "SGD momentum (default 0.9; seed 0)"},
-        {"nesterov", OPT_FLAG, &a.nesterov, 0, 0, NULL, "Nesterov momentum (on in the default recipe)"},
-        {"no-nesterov", OPT_FLAG, &a.no_nesterov, 0, 0, NULL, "classical momentum"},
-        {"weight-decay", OPT_FLOAT, &a.weight_decay, 0, 1, "X", "L2 weight decay (default 5e-4; seed 0)"},
-        {"schedule", OPT_STR, &a.schedule, 0, 0, "NAME", "learning rate: constant, cosine or lecun98 (the 1998 paper's steps; default cosine; seed constant)"},
-        {"warmup", OPT_INT, &a.warmup, 0, 100000, "EPOCHS", "linear warm-up epochs before the schedule (default 0)"},
-        {"seed", OPT_U64, &a.seed, 0, 0, "N", "seed of initialisation and shuffling (default 1)"},
-        {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads (default: number of cores)"},
-        {"limit", OPT_INT, &a.limit, 1, 1 << 30, "N", "train on N training images only (IDX: the first N; a folder: N drawn by --seed)"},
-        {"save", OPT_STR, &a.save, 0, 0, "FILE", "write the trained model (safetensors) to FILE"},
-        {"checkpoint", OPT_STR, &a.checkpoint, 0, 0, "FILE", "save the whole training state to FILE (each epoch, or see --checkpoint-every)"},
-        {"checkpoint-every", OPT_STR, &a.every, 0, 0, "N", "checkpoint every N steps (or 'epoch', the default)"},
-        {"resume", OPT_STR, &a.resume, 0, 0, "FILE", "continue the run a checkpoint saved, exactly as if never stopped (--epochs still counts from its start)"},
-        {"stop-after", OPT_INT, &a.stop_after, 1, 1 << 30, "N", "stop after N steps of this invocation, saving a checkpoint to resume from"},
-        {"log", OPT_STR, &a.log, 0, 0, "FILE", "write one JSON object per epoch to FILE"},
-        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", ln_kernels_help()},
-        {"quiet", OPT_FLAG, &a.quiet, 0, 0, NULL, "no progress bar"},
-        {NULL, 0, NULL, 0, 0, NULL, NULL},
-    };
     const char *pos[1];
     int npos;
     rc = opts_parse("train", "[options]", specs, argc, argv, 2, pos, 0, &npos);
     if (rc) return rc < 0 ? EXIT_OK : rc;
-    if (a.no_nesterov) a.nesterov = 0;
     if (ln_schedule_from_name(a.schedule) < 0) {
         fprintf(stderr, "lenet train: --schedule: unknown schedule '%s' (expected constant, cosine or lecun98)\n", a.schedule);
         return EXIT_USAGE;
@@ -604,7 +734,8 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (strlen(a.data) >= sizeof ((ln_train_state *)0)->data && (a.checkpoint || a.resume || a.stop_after)) {
+    /* any run may be interrupted and checkpointed (SIGTERM) */
+    if (strlen(a.data) >= sizeof ((ln_train_state *)0)->data) {
         fprintf(stderr, "lenet train: --data: a path of at most %zu bytes can be checkpointed\n",
                 sizeof ((ln_train_state *)0)->data - 1);
         return EXIT_USAGE;
@@ -613,12 +744,31 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "lenet train: --save %s is the checkpoint file: the model would replace it\n", a.save);
         return EXIT_USAGE;
     }
+    /* where checkpoints go: --checkpoint, the file resumed from, or (for an
+     * interrupted run) one beside --save */
+    char ckpt_buf[PATH_MAX + 8];
+    a.ckpt = a.checkpoint ? a.checkpoint : a.resume;
+    if (!a.ckpt) {
+        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", a.save && strlen(a.save) < PATH_MAX ? a.save : "lenet");
+        a.ckpt = ckpt_buf;
+    }
+    const char *clash = same_file(a.ckpt, a.log) ? "checkpoint" : a.save && same_file(a.save, a.log) ? "--save" : NULL;
+    if (a.log && clash) {
+        fprintf(stderr, "lenet train: --log %s is also the %s file: one would overwrite the other\n", a.log, clash);
+        return EXIT_USAGE;
+    }
+    if ((rc = outputs_not_inputs(&a))) return rc;
     resumed res = {0};
     const ln_kernels *k;
     if ((a.resume && (rc = load_resume(argc, argv, &a, &res))) ||
-        (a.save && (rc = check_output_path("save", a.save))) ||
-        (a.checkpoint && (rc = check_output_path("checkpoint", a.checkpoint))) ||
-        (a.log && (rc = check_output_path("log", a.log))) || (rc = cli_kernels("train", a.kernels, &k)))
+        (a.save && (rc = check_output_path("--save", a.save, 1, ""))) ||
+        (a.checkpoint && (rc = check_output_path("--checkpoint", a.checkpoint, 1, ""))) ||
+        (!a.checkpoint && (rc = check_output_path(a.resume ? "--resume" : "checkpoint", a.ckpt, 1,
+                                                  a.resume ? " (a resumed run saves its checkpoints there; choose "
+                                                             "another with --checkpoint FILE)"
+                                                           : " (an interrupted or --stop-after run saves its "
+                                                             "checkpoint there; choose another with --checkpoint FILE)"))) ||
+        (a.log && (rc = check_output_path("--log", a.log, 0, ""))) || (rc = cli_kernels("train", a.kernels, &k)))
         goto done;
     if (a.resume && strcmp(k->isa, res.st.isa) != 0)
         fprintf(stderr, "lenet train: note: %s was trained with the %s kernels, this run uses %s: it continues, but "

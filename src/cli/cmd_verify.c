@@ -23,6 +23,11 @@ static int verify_file(const char *path)
     char np[32];
     if (!ckpt) {
         if (ln_model_load(path, &net) != LN_OK) return cli_fail("verify");
+        int rc = cli_check_finite("verify", path, &net, NULL);
+        if (rc) {
+            ln_net_free(&net);
+            return rc;
+        }
         printf("%s: model %s, %s parameters, input %dx%dx%d, %d classes; %s\n", path, net.model,
                cli_grouped((long long)ln_net_trainable(&net), np, sizeof np), net.in_c, net.in_h, net.in_w,
                net.nclasses, has_crc ? "checksum ok" : "no checksum (an older or foreign file)");
@@ -32,6 +37,12 @@ static int verify_file(const char *path)
     float *v;
     ln_train_state s;
     if (ln_checkpoint_load(path, &net, &v, &s) != LN_OK) return cli_fail("verify");
+    int rc = cli_check_finite("verify", path, &net, v);
+    if (rc) {
+        free(v);
+        ln_net_free(&net);
+        return rc;
+    }
     char where[96];
     if (s.epoch > s.epochs) snprintf(where, sizeof where, "finished all %d epochs (%ld steps)", s.epochs, s.step);
     else snprintf(where, sizeof where, "epoch %ld of %d, step %ld (%ld in the epoch)", s.epoch, s.epochs, s.step, s.epoch_step);

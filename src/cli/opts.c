@@ -63,6 +63,7 @@ static int set_value(const char *cmd, const opt_spec *s, const char *v)
         *(const char **)s->dst = v;
         return 0;
     case OPT_FLAG: *(int *)s->dst = 1; return 0;
+    case OPT_FLAG_OFF: *(int *)s->dst = 0; return 0;
     }
     return 0;
 }
@@ -88,7 +89,7 @@ int opts_parse(const char *cmd, const char *synopsis, const opt_spec *specs, int
         while (s->name && (strlen(s->name) != len || strncmp(s->name, name, len) != 0)) s++;
         if (!s->name) return bad(cmd, "unknown option '%s'%s", a, "");
         const char *v = eq ? eq + 1 : NULL;
-        if (s->type == OPT_FLAG) {
+        if (s->type == OPT_FLAG || s->type == OPT_FLAG_OFF) {
             if (v) return bad(cmd, "--%s takes no value%s", s->name, "");
         } else if (!v) {
             if (i + 1 >= argc) return bad(cmd, "--%s needs a value%s", s->name, "");
@@ -98,4 +99,37 @@ int opts_parse(const char *cmd, const char *synopsis, const opt_spec *specs, int
         if (rc) return rc;
     }
     return 0;
+}
+
+/* Walk argv as opts_parse does; the last occurrence of --name: its value
+ * (or "" for a flag) and 1, or 0 if absent. */
+static int find_last(const opt_spec *specs, int argc, char **argv, int first, const char *name, const char **val)
+{
+    int found = 0;
+    *val = NULL;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || !a[2]) continue;
+        const char *n = a + 2, *eq = strchr(n, '=');
+        size_t len = eq ? (size_t)(eq - n) : strlen(n);
+        const opt_spec *s = specs;
+        while (s->name && (strlen(s->name) != len || strncmp(s->name, n, len) != 0)) s++;
+        if (!s->name) continue;
+        const char *v = eq ? eq + 1 : "";
+        if (!eq && s->type != OPT_FLAG && s->type != OPT_FLAG_OFF) v = i + 1 < argc ? argv[++i] : NULL;
+        if (!strcmp(s->name, name)) found = 1, *val = v;
+    }
+    return found;
+}
+
+const char *opts_value(const opt_spec *specs, int argc, char **argv, int first, const char *name)
+{
+    const char *v;
+    return find_last(specs, argc, argv, first, name, &v) ? v : NULL;
+}
+
+int opts_given(const opt_spec *specs, int argc, char **argv, int first, const char *name)
+{
+    const char *v;
+    return find_last(specs, argc, argv, first, name, &v);
 }

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include "core/input_file.h"
 #include "dataset.h"
 
 /* Fashion-MNIST train images are 47 MB; anything past 2 GiB is not an
@@ -38,11 +41,14 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* zlib's gzerror() text is "path: reason"; drop the path we print anyway. */
+/* zlib's gzerror() text is "path: reason", the path "<fd:N>" for a file
+ * opened by descriptor; drop it, as we print the path anyway. */
 static const char *gz_reason(const char *path, const char *msg)
 {
     size_t n = strlen(path);
     if (msg && strncmp(msg, path, n) == 0 && strncmp(msg + n, ": ", 2) == 0) return msg + n + 2;
+    const char *sep = msg && strncmp(msg, "<fd:", 4) == 0 ? strstr(msg, ">: ") : NULL;
+    if (sep) return sep + 3;
     return msg && *msg ? msg : "unknown error";
 }
 
@@ -74,21 +80,18 @@ static int grow(uint8_t **buf, size_t *cap)
     return 0;
 }
 
-/* The decompressed size the file announces: gzip's trailer (ISIZE, the
+/* The decompressed size the file (fd, len bytes) announces: gzip's trailer (ISIZE, the
  * size mod 2^32) or a plain file's length; 0 when unknown. Only a hint for
  * the first allocation (one block of the right size instead of doubling,
  * which at 47 MB left a transient second copy): the reads below trust
  * nothing but the bytes they get. */
-static size_t size_hint(const char *path)
+static size_t size_hint(int fd, long len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
     unsigned char m[2] = {0}, t[4];
     size_t hint = 0;
-    if (fread(m, 1, 2, f) == 2 && fseek(f, 0, SEEK_END) == 0) {
-        long len = ftell(f);
+    if (pread(fd, m, 2, 0) == 2) {
         if (m[0] == 0x1f && m[1] == 0x8b) {
-            if (len >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4)
+            if (len >= 18 && pread(fd, t, 4, (off_t)len - 4) == 4)
                 hint = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
             /* deflate expands at most 1032:1: a 20-byte file whose trailer
              * claims 2 GiB must not get a 2 GiB block */
@@ -97,21 +100,24 @@ static size_t size_hint(const char *path)
             hint = (size_t)len;
         }
     }
-    fclose(f);
     return hint <= IDX_MAX_BYTES ? hint : 0;
 }
 
 /* Read the whole (decompressed) file. gzread passes plain files through. */
 static ln_status read_all(const char *path, idx_blob *b)
 {
+    struct stat sb;
+    int fd = ln_open_input(path, &sb); /* a regular file: a FIFO would hang the read */
+    if (fd < 0) return LN_ERR_IO;
+    size_t cap = size_hint(fd, (long)sb.st_size), len = 0;
     errno = 0;
-    gzFile g = gzopen(path, "rb");
-    if (!g)
-        return ln_fail(LN_ERR_IO, "%s: cannot open: %s", path,
-                       errno ? strerror(errno) : "out of memory");
+    gzFile g = gzdopen(fd, "rb");
+    if (!g) {
+        close(fd);
+        return ln_fail(LN_ERR_IO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    }
     gzbuffer(g, 1u << 17);
 
-    size_t cap = size_hint(path), len = 0;
     cap = cap ? cap + 1 : 0; /* +1: reaching the end needs no growth */
     uint8_t *buf = cap ? malloc(cap) : NULL;
     if (!buf) cap = 0;

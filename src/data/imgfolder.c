@@ -1,14 +1,18 @@
-/* Folders of JPEG class folders: scan, decode in parallel, cache.
+/* Folders of JPEG class folders: scan, decode in parallel, cache
+ * (image_cache.c).
  *
- * Layouts: Imagenette's DIR/{train,val}/<class>/... or DIR/<class>/...
- * Classes are the sorted folder names; files under a class folder (nested
- * folders too) are that class's, in sorted path order, hidden names
- * ignored. A file is judged by its bytes: a JPEG is decoded whatever its
+ * Layouts (scan_folder): Imagenette's DIR/{train,val}/<class>/..., the
+ * same with test/ for val/, or DIR/<class>/... Classes are the sorted
+ * folder names; files under a class folder (real sub-folders too) are that
+ * class's, in sorted path order, hidden names ignored. Symbolic links are
+ * followed only to files inside the data folder (walk). A file is judged by its bytes: a JPEG is decoded whatever its
  * name; anything else is a bad file when its name or bytes say image
  * (.jpg, .png, ..., or PNG data), and silently ignored otherwise
  * (notes.txt). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,26 +20,27 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "core/input_file.h"
 #include "core/rng.h"
+#include "core/text.h"
 #include "dataset.h"
+#include "image_cache.h"
 #include "jpeg.h"
 
 enum { MAX_CLASSES = 256, REASON = LN_FOLDER_REASON, NOTE = 4400 };
 
-typedef struct entry {
-    char *path;
-    long long size, mtime_ns;
-    int label, split; /* split: 0 train, 1 val */
-} entry;
+typedef ln_img_entry entry;
 
 typedef struct scan {
     char *names[MAX_CLASSES];
     int nclasses;
     entry *e;
     int n, cap;
-    int imagenette; /* train/val layout */
+    int imagenette; /* train/val (or train/test) layout */
+    const char *layout; /* "train/val", "train/test" or "classes" */
+    FILE *warn;     /* where skipped entries are reported, or NULL */
+    char root[PATH_MAX]; /* the data folder, resolved: links must stay inside */
 } scan;
 
 static const struct { const char *wnid, *name; } IMAGENETTE[] = {
@@ -68,8 +73,17 @@ static int is_dir(const char *p)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Sorted, non-hidden names in dir (optionally only folders). */
-static ln_status list_dir(const char *dir, int dirs_only, char ***out, int *n)
+/* An entry the scan passes over, reported by name (escaped) and why. */
+static void skipped(const scan *s, const char *path, const char *why)
+{
+    if (!s || !s->warn) return;
+    char esc[PATH_MAX * 4 + 8];
+    fprintf(s->warn, "lenet: skipped %s: %s\n", ln_text_escape(path, esc, sizeof esc), why);
+}
+
+/* Sorted, non-hidden names in dir (optionally only folders: a symbolic
+ * link to a folder is not followed, and is reported through s). */
+static ln_status list_dir(const scan *s, const char *dir, int dirs_only, char ***out, int *n)
 {
     *out = NULL, *n = 0;
     DIR *d = opendir(dir);
@@ -81,7 +95,15 @@ static ln_status list_dir(const char *dir, int dirs_only, char ***out, int *n)
         if (de->d_name[0] == '.') continue;
         char p[4096];
         if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= (int)sizeof p) continue;
-        if (dirs_only && !is_dir(p)) continue;
+        if (dirs_only) {
+            struct stat lb;
+            if (lstat(p, &lb) != 0) continue;
+            if (S_ISLNK(lb.st_mode)) {
+                if (is_dir(p)) skipped(s, p, "a symbolic link to a folder (links to folders are not followed)");
+                continue;
+            }
+            if (!S_ISDIR(lb.st_mode)) continue;
+        }
         if (cnt == cap) {
             cap = cap ? 2 * cap : 64;
             char **nv = realloc(v, (size_t)cap * sizeof *nv);
@@ -126,25 +148,59 @@ static ln_status add_entry(scan *s, const char *path, const struct stat *sb, int
     if (!(e->path = strdup(path))) return ln_fail(LN_ERR_NOMEM, "out of memory scanning %s", path);
     e->size = (long long)sb->st_size;
     e->mtime_ns = (long long)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
+    e->ctime_ns = (long long)sb->st_ctim.tv_sec * 1000000000LL + sb->st_ctim.tv_nsec;
+    e->ino = (unsigned long long)sb->st_ino;
     e->label = label, e->split = split;
     s->n++;
     return LN_OK;
 }
 
-/* Every regular file under dir (depth-first, sorted), as class `label`. */
+/* Whether a link's target lies inside the data folder. */
+static int inside_root(const scan *s, const char *p)
+{
+    char r[PATH_MAX];
+    size_t n = strlen(s->root);
+    return realpath(p, r) && !strncmp(r, s->root, n) && (r[n] == '/' || (n == 1 && s->root[0] == '/'));
+}
+
+/* Every file under dir (depth-first, sorted), as class `label`: regular
+ * files, real sub-folders (merged into the class), and symbolic links to
+ * files inside the data folder. Links to folders, links leading out of the
+ * data folder, dangling or looping links and special files (FIFOs,
+ * sockets, devices) are skipped and reported by name. */
 static ln_status walk(scan *s, const char *dir, int label, int split, int depth)
 {
     if (depth > 16) return ln_fail(LN_ERR_FORMAT, "%s: folders nested more than 16 deep", dir);
     char **names;
     int n;
-    ln_status st = list_dir(dir, 0, &names, &n);
+    ln_status st = list_dir(s, dir, 0, &names, &n);
     for (int i = 0; i < n && st == LN_OK; i++) {
-        char p[4096];
-        if (snprintf(p, sizeof p, "%s/%s", dir, names[i]) >= (int)sizeof p) continue; /* path too long */
+        char p[PATH_MAX];
+        if (snprintf(p, sizeof p, "%s/%s", dir, names[i]) >= (int)sizeof p) {
+            skipped(s, dir, "holds a name too long for a path");
+            continue;
+        }
         struct stat sb;
-        if (stat(p, &sb) != 0) continue; /* vanished, or a dangling link */
+        if (lstat(p, &sb) != 0) continue; /* vanished */
+        if (S_ISLNK(sb.st_mode)) {
+            if (stat(p, &sb) != 0) {
+                skipped(s, p, errno == ELOOP ? "a symbolic link that loops" : "a dangling symbolic link");
+                continue;
+            }
+            if (S_ISDIR(sb.st_mode)) {
+                skipped(s, p, "a symbolic link to a folder (links to folders are not followed)");
+                continue;
+            }
+            if (!inside_root(s, p)) {
+                skipped(s, p, "a symbolic link out of the data folder (not followed)");
+                continue;
+            }
+        }
         if (S_ISDIR(sb.st_mode)) st = walk(s, p, label, split, depth + 1);
         else if (S_ISREG(sb.st_mode)) st = add_entry(s, p, &sb, label, split);
+        else skipped(s, p, S_ISFIFO(sb.st_mode) ? "a FIFO, not a regular file"
+                           : S_ISSOCK(sb.st_mode) ? "a socket, not a regular file"
+                                                  : "a device, not a regular file");
     }
     free_list(names, n);
     return st;
@@ -154,7 +210,7 @@ static ln_status scan_classes(scan *s, const char *root, int split, int define)
 {
     char **names;
     int n;
-    ln_status st = list_dir(root, 1, &names, &n);
+    ln_status st = list_dir(s, root, 1, &names, &n);
     if (st != LN_OK) return st;
     if (define) {
         if (n == 0)
@@ -179,18 +235,36 @@ static ln_status scan_classes(scan *s, const char *root, int split, int define)
     return st;
 }
 
-static ln_status scan_folder(const char *dir, scan *s)
+/* The layout (README, "Data"): DIR/train with DIR/val (Imagenette's) or,
+ * without val/, DIR/test as the held-out split; else DIR/<class>. A
+ * folder named train, val or test beside class folders, or one of them
+ * alone, is refused: it would be read as a class. With val/ and test/
+ * both, val/ is held out and test/ is reported as not read. */
+static ln_status scan_folder(const char *dir, scan *s, FILE *warn)
 {
     memset(s, 0, sizeof *s);
+    s->warn = warn;
+    s->layout = "classes";
     if (!is_dir(dir)) return ln_fail(LN_ERR_IO, "data folder %s: %s", dir, access(dir, F_OK) ? "does not exist" : "is not a folder");
-    char tr[4096], va[4096];
-    snprintf(tr, sizeof tr, "%s/train", dir);
-    snprintf(va, sizeof va, "%s/val", dir);
+    if (!realpath(dir, s->root)) return ln_fail(LN_ERR_IO, "data folder %s: %s", dir, strerror(errno));
+    char tr[PATH_MAX], va[PATH_MAX], te[PATH_MAX];
+    if (snprintf(tr, sizeof tr, "%s/train", dir) >= (int)sizeof tr || snprintf(va, sizeof va, "%s/val", dir) >= (int)sizeof va ||
+        snprintf(te, sizeof te, "%s/test", dir) >= (int)sizeof te)
+        return ln_fail(LN_ERR_ARG, "data folder %s: path too long", dir);
+    int has_tr = is_dir(tr), has_va = is_dir(va), has_te = is_dir(te);
     ln_status st;
-    if (is_dir(tr) && is_dir(va)) {
+    if (has_tr && (has_va || has_te)) {
         s->imagenette = 1;
+        s->layout = has_va ? "train/val" : "train/test";
+        if (has_va && has_te && warn)
+            fprintf(warn, "lenet: note: %s has train/, val/ and test/: val/ is the held-out split, test/ is not read\n", dir);
         st = scan_classes(s, tr, 0, 1);
-        if (st == LN_OK) st = scan_classes(s, va, 1, 0);
+        if (st == LN_OK) st = scan_classes(s, has_va ? va : te, 1, 0);
+    } else if (has_tr || has_va || has_te) {
+        const char *one = has_tr ? "train" : has_va ? "val" : "test";
+        st = ln_fail(LN_ERR_FORMAT, "data folder %s: has %s/ but %s: a split layout needs train/ with val/ (or test/), "
+                     "and a class may not be named %s (rename it)", dir, one,
+                     has_tr ? "neither val/ nor test/" : "no train/", one);
     } else {
         st = scan_classes(s, dir, 0, 1);
     }
@@ -212,33 +286,52 @@ static int named_like_image(const char *path)
     return 0;
 }
 
-enum { OK = 0, BAD = 1, IGNORED = 2 };
+enum { OK = LN_IMG_OK, BAD = LN_IMG_BAD, IGNORED = LN_IMG_IGNORED };
 
-/* Read and decode one file into out (3 x h x w). */
+/* Read and decode one file into out (3 x h x w). Only the first bytes
+ * are read to recognise it; a JPEG is then read whole, up to
+ * LN_JPEG_MAX_FILE bytes. */
 static int decode_file(const entry *e, int h, int w, uint8_t *out, char *why)
 {
-    FILE *f = fopen(e->path, "rb");
+    FILE *f = ln_fopen_input(e->path, NULL); /* a FIFO is refused, never waited on */
     if (!f) {
-        snprintf(why, REASON, "unreadable: %s", strerror(errno));
+        const char *r = ln_last_error() + strlen(e->path); /* "<path>: <reason>" */
+        snprintf(why, REASON, "unreadable: %s", strncmp(ln_last_error(), e->path, strlen(e->path)) ? ln_last_error() : r + 2);
         return BAD;
+    }
+    enum { SNIFF = 16 }; /* enough for every signature ln_sniff_image knows */
+    uint8_t head[SNIFF], *buf = NULL;
+    size_t len = fread(head, 1, SNIFF, f);
+    int rc = BAD;
+    if (ferror(f)) {
+        snprintf(why, REASON, "unreadable: %s", strerror(errno));
+        goto out;
+    }
+    const char *kind = ln_sniff_image(head, len);
+    if (!kind && !named_like_image(e->path)) {
+        snprintf(why, REASON, "%s", len ? "not a JPEG" : "empty file"); /* for callers that report it */
+        rc = IGNORED;
+        goto out;
+    }
+    if (!kind || strcmp(kind, "JPEG") != 0) { /* the reason needs no more bytes */
+        ln_jpeg_decode_rgb(head, len, h, w, out, why, REASON);
+        goto out;
     }
     /* the size from the scan; a file that grew is read to its new end */
-    size_t cap = e->size > 0 ? (size_t)e->size : 4096, len = 0;
-    if (cap > ((size_t)1 << 30)) {
-        fclose(f);
-        snprintf(why, REASON, "larger than 1 GiB");
-        return BAD;
+    size_t cap = e->size > (long long)len ? (size_t)e->size : 4096;
+    if (cap > LN_JPEG_MAX_FILE) {
+        snprintf(why, REASON, "larger than %d MiB, the limit for a JPEG file", LN_JPEG_MAX_FILE >> 20);
+        goto out;
     }
-    uint8_t *buf = malloc(cap);
-    int rc = BAD;
-    if (!buf) {
+    if (!(buf = malloc(cap))) {
         snprintf(why, REASON, "out of memory reading %zu bytes", cap);
         goto out;
     }
+    memcpy(buf, head, len);
     for (size_t r; (r = fread(buf + len, 1, cap - len, f)) > 0;) {
         len += r;
         if (len == cap) {
-            if (cap >= ((size_t)1 << 30)) break;
+            if (cap >= LN_JPEG_MAX_FILE) break;
             uint8_t *nb = realloc(buf, cap * 2);
             if (!nb) break;
             buf = nb, cap *= 2;
@@ -248,148 +341,11 @@ static int decode_file(const entry *e, int h, int w, uint8_t *out, char *why)
         snprintf(why, REASON, "unreadable: %s", strerror(errno));
         goto out;
     }
-    const char *kind = ln_sniff_image(buf, len);
-    if (!kind && !named_like_image(e->path)) {
-        snprintf(why, REASON, "%s", len ? "not a JPEG" : "empty file"); /* for callers that report it */
-        rc = IGNORED;
-        goto out;
-    }
     rc = ln_jpeg_decode_rgb(buf, len, h, w, out, why, REASON) == LN_OK ? OK : BAD;
 out:
     if (f) fclose(f);
     free(buf);
     return rc;
-}
-
-/* ---- the cache ---- */
-
-static const char CACHE_MAGIC[8] = {'L', 'N', 'I', 'M', 'G', 'C', '0', '1'};
-
-/* Everything a cache's pixels depend on: the size, the classes, every
- * source file's path, size, time, class and split. */
-static uint64_t fingerprint(const scan *s, int h, int w)
-{
-    uint32_t a = (uint32_t)crc32(0L, Z_NULL, 0), b = (uint32_t)adler32(0L, Z_NULL, 0);
-    long long head[4] = {h, w, s->nclasses, s->n};
-    a = (uint32_t)crc32(a, (const Bytef *)head, sizeof head);
-    b = (uint32_t)adler32(b, (const Bytef *)head, sizeof head);
-    for (int c = 0; c < s->nclasses; c++) {
-        a = (uint32_t)crc32(a, (const Bytef *)s->names[c], (uInt)strlen(s->names[c]) + 1);
-        b = (uint32_t)adler32(b, (const Bytef *)s->names[c], (uInt)strlen(s->names[c]) + 1);
-    }
-    for (int i = 0; i < s->n; i++) {
-        const entry *e = &s->e[i];
-        long long v[4] = {e->size, e->mtime_ns, e->label, e->split};
-        a = (uint32_t)crc32(a, (const Bytef *)e->path, (uInt)strlen(e->path) + 1);
-        a = (uint32_t)crc32(a, (const Bytef *)v, sizeof v);
-        b = (uint32_t)adler32(b, (const Bytef *)e->path, (uInt)strlen(e->path) + 1);
-        b = (uint32_t)adler32(b, (const Bytef *)v, sizeof v);
-    }
-    return ln_hash64(((uint64_t)a << 32 | b) ^ 0x4c4e494d47u);
-}
-
-/* File layout (little-endian as written on the machines lenet runs on;
- * a cache is a local artefact, checked, never trusted):
- *   magic[8] u32 version=1 u32 h u32 w u32 n u32 nbad u64 fingerprint
- *   status[n] (0 ok, 1 bad, 2 ignored)  reason[nbad][REASON]
- *   pixels[n][3][h][w] (zero for non-ok)  u32 crc32 of all the above */
-typedef struct cache_hdr {
-    char magic[8];
-    uint32_t version, h, w, n, nbad;
-    uint64_t fp;
-} cache_hdr;
-
-static ln_status cache_read(const char *path, const scan *s, int h, int w, uint64_t fp, uint8_t *status,
-                            char (*reasons)[REASON], uint8_t *pix, char *note, size_t notecap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(note, notecap, "%s", errno == ENOENT ? "" : strerror(errno));
-        return LN_ERR_IO;
-    }
-    cache_hdr hd;
-    size_t px = (size_t)s->n * 3 * h * w;
-    ln_status st = LN_ERR_FORMAT;
-    uLong crc = crc32(0L, Z_NULL, 0);
-    int nbad = 0;
-    if (fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, CACHE_MAGIC, 8) != 0 || hd.version != 1) {
-        snprintf(note, notecap, "not a lenet cache or another version");
-        goto out;
-    }
-    if (hd.h != (uint32_t)h || hd.w != (uint32_t)w || hd.n != (uint32_t)s->n || hd.fp != fp) {
-        snprintf(note, notecap, "stale: the folder or the input size changed");
-        goto out;
-    }
-    crc = crc32(crc, (const Bytef *)&hd, sizeof hd);
-    if (fread(status, 1, (size_t)s->n, f) != (size_t)s->n) goto corrupt;
-    for (int i = 0; i < s->n; i++) nbad += status[i] == BAD;
-    if ((uint32_t)nbad != hd.nbad) goto corrupt;
-    crc = crc32(crc, status, (uInt)s->n);
-    for (int i = 0, b = 0; i < s->n; i++) {
-        if (status[i] > IGNORED) goto corrupt;
-        if (status[i] != BAD) continue;
-        if (fread(reasons[i], REASON, 1, f) != 1) goto corrupt;
-        reasons[i][REASON - 1] = 0;
-        crc = crc32(crc, (const Bytef *)reasons[i], REASON);
-        b++;
-    }
-    for (size_t off = 0; off < px;) {
-        size_t chunk = px - off < ((size_t)1 << 28) ? px - off : (size_t)1 << 28;
-        if (fread(pix + off, 1, chunk, f) != chunk) goto corrupt;
-        crc = crc32(crc, pix + off, (uInt)chunk);
-        off += chunk;
-    }
-    uint32_t want;
-    if (fread(&want, sizeof want, 1, f) != 1 || want != (uint32_t)crc || fgetc(f) != EOF) goto corrupt;
-    st = LN_OK;
-    goto out;
-corrupt:
-    snprintf(note, notecap, "corrupt (truncated, or a checksum mismatch)");
-out:
-    fclose(f);
-    return st;
-}
-
-static ln_status cache_write(const char *path, const scan *s, int h, int w, uint64_t fp, const uint8_t *status,
-                             char (*reasons)[REASON], const uint8_t *pix, char *note, size_t notecap)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(note, notecap, "cannot write %s: %s", tmp, strerror(errno));
-        return LN_ERR_IO;
-    }
-    cache_hdr hd = {.version = 1, .h = (uint32_t)h, .w = (uint32_t)w, .n = (uint32_t)s->n, .fp = fp};
-    memcpy(hd.magic, CACHE_MAGIC, 8);
-    for (int i = 0; i < s->n; i++) hd.nbad += status[i] == BAD;
-    uLong crc = crc32(0L, Z_NULL, 0);
-    int ok = fwrite(&hd, sizeof hd, 1, f) == 1;
-    crc = crc32(crc, (const Bytef *)&hd, sizeof hd);
-    ok = ok && fwrite(status, 1, (size_t)s->n, f) == (size_t)s->n;
-    crc = crc32(crc, status, (uInt)s->n);
-    for (int i = 0; i < s->n && ok; i++)
-        if (status[i] == BAD) {
-            ok = fwrite(reasons[i], REASON, 1, f) == 1;
-            crc = crc32(crc, (const Bytef *)reasons[i], REASON);
-        }
-    size_t px = (size_t)s->n * 3 * h * w;
-    for (size_t off = 0; off < px && ok;) {
-        size_t chunk = px - off < ((size_t)1 << 28) ? px - off : (size_t)1 << 28;
-        ok = fwrite(pix + off, 1, chunk, f) == chunk;
-        crc = crc32(crc, pix + off, (uInt)chunk);
-        off += chunk;
-    }
-    uint32_t c32 = (uint32_t)crc;
-    ok = ok && fwrite(&c32, sizeof c32, 1, f) == 1;
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(note, notecap, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return LN_ERR_IO;
-    }
-    return LN_OK;
 }
 
 /* ---- loading ---- */
@@ -460,9 +416,9 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
     memset(rep, 0, sizeof *rep);
     *train = (ln_dataset){0}, *val = (ln_dataset){0};
     scan s;
-    ln_status st = scan_folder(dir, &s);
+    ln_status st = scan_folder(dir, &s, o->quiet ? NULL : stderr);
     if (st != LN_OK) return st;
-    snprintf(rep->layout, sizeof rep->layout, "%s", s.imagenette ? "train/val" : "classes");
+    snprintf(rep->layout, sizeof rep->layout, "%s", s.layout);
     if (s.imagenette && o->val_split > 0.0) {
         scan_free(&s);
         return ln_fail(LN_ERR_ARG, "--val-split: %s has its own val/ folder", dir);
@@ -476,20 +432,20 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
         st = ln_fail(LN_ERR_NOMEM, "%s: out of memory for %d images", dir, s.n);
         goto out;
     }
-    uint64_t fp = fingerprint(&s, h, w);
+    uint64_t fp = ln_image_cache_fingerprint(s.names, s.nclasses, s.e, s.n, h, w);
     if (!o->cache) snprintf(rep->cache_path, sizeof rep->cache_path, "%s/.lenet-cache-%dx%dx3.bin", dir, h, w);
     else snprintf(rep->cache_path, sizeof rep->cache_path, "%s", o->cache);
     double t0 = now_s();
     char note[NOTE] = "";
     if (rep->cache_path[0] &&
-        cache_read(rep->cache_path, &s, h, w, fp, status, reasons, pix, note, sizeof note) == LN_OK) {
+        ln_image_cache_read(rep->cache_path, s.n, h, w, fp, status, reasons, pix, note, sizeof note) == LN_OK) {
         rep->cached = 1;
     } else {
         if (note[0]) snprintf(rep->cache_note, sizeof rep->cache_note, "cache %s was %s; rebuilt it", rep->cache_path, note);
         decode_all(&s, h, w, o->threads, status, reasons, pix);
         if (rep->cache_path[0]) {
             char wnote[NOTE];
-            if (cache_write(rep->cache_path, &s, h, w, fp, status, reasons, pix, wnote, sizeof wnote) != LN_OK)
+            if (ln_image_cache_write(rep->cache_path, s.n, h, w, fp, status, reasons, pix, wnote, sizeof wnote) != LN_OK)
                 snprintf(rep->cache_note, sizeof rep->cache_note, "%s; continuing without a cache", wnote);
         }
     }
@@ -539,7 +495,7 @@ out:
 int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses)
 {
     scan s;
-    if (scan_folder(dir, &s) != LN_OK) return -1;
+    if (scan_folder(dir, &s, out) != LN_OK) return -1;
     uint8_t *status = calloc((size_t)s.n + 1, 1), *pix = malloc((size_t)s.n * 3 * 4 * 4 + 1);
     char(*reasons)[REASON] = calloc((size_t)s.n + 1, REASON);
     if (!status || !pix || !reasons) {
@@ -550,7 +506,7 @@ int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses)
     }
     decode_all(&s, 4, 4, threads, status, reasons, pix); /* tiny output: the decode is the check */
     int bad = 0;
-    fprintf(out, "%s: layout %s, %d classes\n", dir, s.imagenette ? "train/val" : "classes", s.nclasses);
+    fprintf(out, "%s: layout %s, %d classes\n", dir, s.layout, s.nclasses);
     for (int c = 0; c < s.nclasses; c++) {
         int ok[2] = {0, 0}, nb = 0;
         for (int i = 0; i < s.n; i++)
@@ -559,16 +515,20 @@ int ln_folder_verify(const char *dir, int threads, FILE *out, int *nclasses)
                 nb += status[i] == BAD;
             }
         const char *r = ln_imagenette_name(s.names[c]);
+        char name[1024]; /* a name is printed with its control characters escaped */
+        ln_text_escape(s.names[c], name, sizeof name);
         if (s.imagenette)
-            fprintf(out, "  %-20s %-18s %6d train %6d val%s", s.names[c], r ? r : "", ok[0], ok[1], nb ? "" : "\n");
+            fprintf(out, "  %-20s %-18s %6d train %6d %s%s", name, r ? r : "", ok[0], ok[1], s.layout + 6,
+                    nb ? "" : "\n");
         else
-            fprintf(out, "  %-20s %6d images%s", s.names[c], ok[0], nb ? "" : "\n");
+            fprintf(out, "  %-20s %6d images%s", name, ok[0], nb ? "" : "\n");
         if (nb) fprintf(out, " %6d bad\n", nb);
     }
     int ignored = 0;
     for (int i = 0; i < s.n; i++) {
         ignored += status[i] == IGNORED;
-        if (status[i] == BAD) fprintf(out, "bad: %s: %s\n", s.e[i].path, reasons[i]), bad++;
+        char esc[PATH_MAX * 4 + 8];
+        if (status[i] == BAD) fprintf(out, "bad: %s: %s\n", ln_text_escape(s.e[i].path, esc, sizeof esc), reasons[i]), bad++;
     }
     fprintf(out, "%d files: %d images, %d bad, %d ignored (not images)\n", s.n, s.n - bad - ignored, bad, ignored);
     *nclasses = s.nclasses;
@@ -581,7 +541,7 @@ ln_status ln_folder_list(const char *dir, char ***paths, int *n)
 {
     scan s;
     *paths = NULL, *n = 0;
-    ln_status st = scan_folder(dir, &s);
+    ln_status st = scan_folder(dir, &s, NULL);
     if (st != LN_OK) return st;
     char **p = malloc(((size_t)s.n + 1) * sizeof *p);
     if (!p) {

@@ -188,6 +188,26 @@ void ln_area_resize_u8(int c, int ih, int iw, const uint8_t *in, int oh, int ow,
 
 /* ---- decode ---- */
 
+/* The bytes a decode at scale m/8 will hold (header read): the whole
+ * image's DCT coefficients when the file has several scans (progressive),
+ * libjpeg keeping them all at 2 bytes each; the scaled output in nc
+ * samples and in 3 planes; the resize's rows. */
+static double decode_bytes(struct jpeg_decompress_struct *d, int m)
+{
+    int maxh = 1, maxv = 1;
+    for (int i = 0; i < d->num_components; i++) {
+        if (d->comp_info[i].h_samp_factor > maxh) maxh = d->comp_info[i].h_samp_factor;
+        if (d->comp_info[i].v_samp_factor > maxv) maxv = d->comp_info[i].v_samp_factor;
+    }
+    double coef = 0.0, W = d->image_width, H = d->image_height;
+    if (jpeg_has_multiple_scans(d))
+        for (int i = 0; i < d->num_components; i++)
+            coef += ceil(W * d->comp_info[i].h_samp_factor / (8.0 * maxh)) *
+                    ceil(H * d->comp_info[i].v_samp_factor / (8.0 * maxv)) * 64 * 2;
+    double ow = ceil(W * m / 8), oh = ceil(H * m / 8);
+    return coef + ow * oh * (d->num_components + 3) + oh * 28 * 4.0;
+}
+
 /* Interleaved samples of the DCT-scaled image -> 3 planes of RGB. */
 static void to_planes(const uint8_t *img, int h, int w, int nc, int adobe, uint8_t *planes)
 {
@@ -236,6 +256,15 @@ ln_status ln_jpeg_decode_rgb(const uint8_t *buf, size_t len, int oh, int ow, uin
     d.scale_num = (unsigned)m;
     d.scale_denom = 8;
     d.dct_method = JDCT_ISLOW;
+    double need = decode_bytes(&d, m);
+    if (need > LN_JPEG_MAX_MEMORY) {
+        snprintf(why, whycap, "too large to decode: a %s %ux%u image needs about %.0f MiB, over the %u MiB limit",
+                 jpeg_has_multiple_scans(&d) ? "progressive" : "baseline", d.image_width, d.image_height,
+                 need / (1 << 20), LN_JPEG_MAX_MEMORY >> 20);
+        jpeg_destroy_decompress(&d);
+        return LN_ERR_FORMAT;
+    }
+    d.mem->max_memory_to_use = LN_JPEG_MAX_MEMORY; /* and libjpeg's own guard */
     jpeg_start_decompress(&d);
     int w = (int)d.output_width, h = (int)d.output_height, nc = d.output_components;
     if (nc != 1 && nc != 3 && nc != 4) {

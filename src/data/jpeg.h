@@ -10,6 +10,15 @@
 /* Headers claiming more than this per side are refused before any
  * allocation (a 60000 x 60000 header in a 1 KB file is an attack or junk). */
 #define LN_JPEG_MAX_SIDE 32768
+/* The memory one decode may take (libjpeg's buffers and the scaled image):
+ * a progressive file holds every DCT coefficient of the full image (2
+ * bytes each), whatever the output scale, so a 20000 x 20000 one would
+ * need 1.2 to 2.4 GB; such a file is refused with the size it needs. Per
+ * decoding thread. */
+#define LN_JPEG_MAX_MEMORY (256u << 20)
+/* Larger JPEG files are refused unread (a folder scan reads only the
+ * first bytes of other files, to recognise them). */
+#define LN_JPEG_MAX_FILE (256u << 20)
 
 /* What the bytes look like: "JPEG", "PNG", "GIF", "BMP", "WebP", "TIFF",
  * or NULL when none of these. */

@@ -64,7 +64,7 @@ ln_status ln_checkpoint_save(const char *path, const ln_net *net, const float *v
     m[nm++] = (ln_st_meta){"train.data", s->data};
     m[nm++] = (ln_st_meta){"train.data_n", put(&v, "%ld", s->data_n)};
     m[nm++] = (ln_st_meta){"train.data_crc32", put(&v, "%08" PRIx32, s->data_crc)};
-    ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY);
+    ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY, LN_FILE_CRC_KEY);
     free(text.class_names);
     return st;
 }

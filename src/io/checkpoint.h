@@ -7,7 +7,8 @@
  *    the epoch (the epoch's order is redrawn from it), the epoch's running
  *    totals, the recipe and flags that shape the run, and a fingerprint of
  *    the training data;
- *  - a CRC-32 of the data section, which loading checks. */
+ *  - CRC-32s of the data section and of the whole file (header included),
+ *    which loading checks. */
 #ifndef LN_CHECKPOINT_H
 #define LN_CHECKPOINT_H
 #include <stdint.h>

@@ -80,7 +80,7 @@ ln_status ln_model_save(const ln_net *net, const char *path)
     int nt = ln_model_tensors(net, net->params, "", t, names);
     int nm = ln_model_meta(net, m, &text);
     if (net->class_names && !text.class_names) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
-    ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY);
+    ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY, LN_FILE_CRC_KEY);
     free(text.class_names);
     return st;
 }
@@ -161,24 +161,36 @@ static ln_status load_names(const char *path, const char *text, ln_net *net)
     return st;
 }
 
-/* The checksum, where the file has one: any damage to the data section
- * (a flipped bit, a torn write) is caught before the weights are used. */
-static ln_status check_crc(const ln_st_file *f, const char *path, int required)
+/* One checksum: the metadata value `key` against `got`; absent is fine
+ * unless required. */
+static ln_status check_one(const ln_st_file *f, const char *path, const char *key, uint32_t got, int required,
+                           const char *what)
 {
-    const char *want = ln_st_meta_get(f, LN_CRC_KEY);
+    const char *want = ln_st_meta_get(f, key);
     if (!want) {
         if (!required) return LN_OK;
-        return ln_fail(LN_ERR_FORMAT, "%s: no %s in __metadata__ (a checkpoint must carry its checksum)", path,
-                       LN_CRC_KEY);
+        return ln_fail(LN_ERR_FORMAT, "%s: no %s in __metadata__ (a checkpoint must carry its checksums)", path, key);
     }
-    char got[9];
-    snprintf(got, sizeof got, "%08" PRIx32, f->data_crc32);
+    char g[9];
+    snprintf(g, sizeof g, "%08" PRIx32, got);
     if (strlen(want) != 8 || strspn(want, "0123456789abcdef") != 8)
-        return ln_fail(LN_ERR_FORMAT, "%s: %s '%.16s' is not 8 lowercase hex digits", path, LN_CRC_KEY, want);
-    if (strcmp(want, got) != 0)
-        return ln_fail(LN_ERR_FORMAT, "%s: checksum mismatch: the header says %s, the data is %s (the file is corrupt)",
-                       path, want, got);
+        return ln_fail(LN_ERR_FORMAT, "%s: %s '%.16s' is not 8 lowercase hex digits", path, key, want);
+    if (strcmp(want, g) != 0)
+        return ln_fail(LN_ERR_FORMAT, "%s: checksum mismatch: the header says %s, %s is %s (the file is corrupt or was edited)",
+                       path, want, what, g);
     return LN_OK;
+}
+
+/* The checksums, where the file has them: any damage to the data section
+ * (a flipped bit, a torn write) or to the header (a metadata value, the
+ * spec, a tensor's shape) is caught before the weights are used. */
+static ln_status check_crc(const ln_st_file *f, const char *path, int required)
+{
+    ln_status st = check_one(f, path, LN_CRC_KEY, f->data_crc32, required, "the data");
+    if (!st && ln_st_meta_get(f, LN_FILE_CRC_KEY) && !f->has_file_crc32) /* e.g. written with escapes */
+        st = ln_fail(LN_ERR_FORMAT, "%s: %s is not 8 lowercase hex digits as plain header bytes", path, LN_FILE_CRC_KEY);
+    if (!st) st = check_one(f, path, LN_FILE_CRC_KEY, f->file_crc32, required, "the file");
+    return st;
 }
 
 ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net)

@@ -7,8 +7,10 @@
 #include "io/safetensors.h"
 #include "nn/net.h"
 
-/* The metadata key holding the data section's CRC-32 (8 hex digits). */
+/* The metadata keys holding the data section's CRC-32 and the whole
+ * file's (8 hex digits each; docs/FORMAT.md, "The checksums"). */
 #define LN_CRC_KEY "data_crc32"
+#define LN_FILE_CRC_KEY LN_ST_FILE_CRC_KEY
 
 ln_status ln_model_save(const ln_net *net, const char *path);
 /* Build the network the file describes and load its parameters. A

@@ -1,9 +1,6 @@
 #include "io/safetensors.h"
 
 #include <errno.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crc32.h"
+#include "core/input_file.h"
+#include "io/atomic_file.h"
 #include "io/json.h"
-
-#include <zlib.h>
 
 #define META_KEY "__metadata__"
 /* Same cap as the reference implementation: a bigger header is hostile. */
@@ -168,9 +166,10 @@ static ln_status check_args(const char *path, const ln_st_tensor *t, int nt, con
 
 /* The header exactly as the reference writer lays it out: compact JSON,
  * metadata first, then tensors with packed offsets, padded with spaces so
- * the data starts at a multiple of 8. */
+ * the data starts at a multiple of 8. *mark_at receives the header offset
+ * of metadata value m[mark]'s first character (mark -1: none). */
 static ln_status build_header(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
-                              sbuf *b)
+                              int mark, size_t *mark_at, sbuf *b)
 {
     sb_add(b, "{");
     if (nm) {
@@ -180,6 +179,7 @@ static ln_status build_header(const char *path, const ln_st_tensor *t, int nt, c
             if (i) sb_add(b, ",");
             sb_json_str(b, m[i].key);
             sb_add(b, ":");
+            if (i == mark) *mark_at = b->len + 1; /* past the quote */
             sb_json_str(b, m[i].value);
         }
         sb_add(b, "}");
@@ -236,78 +236,24 @@ static int write_contents(FILE *f, const sbuf *h, const ln_st_tensor *t, int nt)
     if (fwrite(len, 1, 8, f) != 8 || fwrite(h->p, 1, h->len, f) != h->len) return -1;
     for (int i = 0; i < nt; i++)
         if (write_floats(f, t[i].data, (size_t)shape_numel(t[i].shape, t[i].ndim))) return -1;
-    return fflush(f) ? -1 : fsync(fileno(f));
+    return 0;
 }
 
-static const char *errstr(int e) { return e ? strerror(e) : "I/O error"; }
-
-/* Make the rename durable. Filesystems that cannot sync a directory say
- * EINVAL; that is not a failure of ours. */
-static ln_status sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) : 1;
-    char *dir = malloc(n + 1);
-    if (!dir) return ln_fail(LN_ERR_NOMEM, "%s: out of memory", path);
-    if (!slash) memcpy(dir, ".", 2);
-    else if (n == 0) memcpy(dir, "/", 2);
-    else { memcpy(dir, path, n); dir[n] = 0; }
-    ln_status st = LN_OK;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || (fsync(fd) && errno != EINVAL))
-        st = ln_fail(LN_ERR_IO, "%s: written, but syncing directory %s failed: %s", path, dir, strerror(errno));
-    if (fd >= 0) close(fd);
-    free(dir);
-    return st;
-}
-
-/* Write the temporary file, then rename it over `path`; any failure
- * removes the temporary and leaves `path` as it was. */
+/* Write the file through the atomic-replacement module: a failure leaves
+ * `path` as it was. */
 static ln_status write_atomic(const char *path, const sbuf *h, const ln_st_tensor *t, int nt)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) return ln_fail(LN_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    /* O_NOFOLLOW: never write through a link planted at the temporary name */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    /* held until the file is closed: ln_st_remove_stale leaves it alone */
-    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fd >= 0) (void)fcntl(fd, F_SETLK, &lk);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        ln_status st = ln_fail(LN_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return st;
-    }
-    errno = 0;
-    int bad = write_contents(f, h, t, nt);
-    int e = errno;
-    if (fclose(f) && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (!bad && rename(tmp, path)) {
-        bad = 1;
-        e = errno;
-        ln_fail(LN_ERR_IO, "%s: cannot rename %s over it: %s", path, tmp, strerror(e));
-    } else if (bad) {
-        ln_fail(LN_ERR_IO, "%s: cannot write %s: %s", path, tmp, errstr(e));
-    }
-    if (bad) unlink(tmp);
-    free(tmp);
-    return bad ? LN_ERR_IO : sync_dir(path);
+    ln_atomic_file a;
+    ln_status st = ln_atomic_begin(&a, path);
+    if (st) return st;
+    (void)write_contents(a.f, h, t, nt); /* a write error is sticky: the commit reports it */
+    return ln_atomic_commit(&a);
 }
 
-/* CRC-32 of the data section as it will be written: the tensors' bytes,
- * little-endian, packed in order. */
-static uint32_t data_crc(const ln_st_tensor *t, int nt)
+/* The CRC-32, continued from crc, of the data section as it will be
+ * written: the tensors' bytes, little-endian, packed in order. */
+static uint32_t data_crc(uint32_t crc, const ln_st_tensor *t, int nt)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
     unsigned char buf[CHUNK_FLOATS * 4];
     for (int i = 0; i < nt; i++) {
         const float *x = t[i].data;
@@ -315,72 +261,62 @@ static uint32_t data_crc(const ln_st_tensor *t, int nt)
         while (n) {
             size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
             floats_le(buf, x, k);
-            c = crc32(c, buf, (uInt)(4 * k));
+            crc = ln_crc32(crc, buf, 4 * k);
             x += k;
             n -= k;
         }
     }
-    return (uint32_t)c;
+    return crc;
+}
+
+/* The CRC-32 of the whole file (length, header, data) with the 8 hex
+ * digits at header offset `at` counted as "00000000". */
+static uint32_t file_crc(const sbuf *h, size_t at, const ln_st_tensor *t, int nt)
+{
+    unsigned char len[8];
+    store_le64(len, (uint64_t)h->len);
+    uint32_t c = ln_crc32(0, len, 8);
+    c = ln_crc32(c, h->p, at);
+    c = ln_crc32(c, "00000000", 8);
+    c = ln_crc32(c, h->p + at + 8, h->len - at - 8);
+    return data_crc(c, t, nt);
 }
 
 ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
-                          const char *crc_key)
+                          const char *data_key, const char *file_key)
 {
     if (!path || !*path) return ln_fail(LN_ERR_ARG, "safetensors: no output path");
     ln_status st = check_args(path, t, nt, m, nm);
     if (st) return st;
     ln_st_meta *mm = NULL;
     char crc[9];
-    if (crc_key) { /* metadata plus one entry: the checksum */
-        if (!(mm = malloc(((size_t)nm + 1) * sizeof *mm))) return ln_fail(LN_ERR_NOMEM, "%s: out of memory", path);
+    int extra = (data_key != NULL) + (file_key != NULL);
+    if (extra) { /* metadata plus the checksums, the file's last */
+        if (!(mm = malloc(((size_t)nm + 2) * sizeof *mm))) return ln_fail(LN_ERR_NOMEM, "%s: out of memory", path);
         if (nm) memcpy(mm, m, (size_t)nm * sizeof *mm);
-        snprintf(crc, sizeof crc, "%08" PRIx32, data_crc(t, nt));
-        mm[nm++] = (ln_st_meta){crc_key, crc};
+        snprintf(crc, sizeof crc, "%08" PRIx32, data_crc(0, t, nt));
+        if (data_key) mm[nm++] = (ln_st_meta){data_key, crc};
+        if (file_key) mm[nm++] = (ln_st_meta){file_key, "00000000"};
         m = mm;
         st = check_args(path, t, nt, m, nm);
     }
     sbuf h = {0};
-    if (!st) st = build_header(path, t, nt, m, nm, &h);
+    size_t at = 0;
+    if (!st) st = build_header(path, t, nt, m, nm, file_key ? nm - 1 : -1, &at, &h);
+    if (!st && file_key) {
+        char fc[9];
+        snprintf(fc, sizeof fc, "%08" PRIx32, file_crc(&h, at, t, nt));
+        memcpy(h.p + at, fc, 8);
+    }
     if (!st) st = write_atomic(path, &h, t, nt);
     free(h.p);
     free(mm);
     return st;
 }
 
-int ln_st_remove_stale(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    char dir[4096], name[1024];
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
-    if (snprintf(name, sizeof name, "%s.tmp.", base) >= (int)sizeof name) return 0;
-    size_t n = strlen(name);
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    int removed = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        const char *pid = e->d_name + n;
-        if (strncmp(e->d_name, name, n) != 0 || !*pid || strspn(pid, "0123456789") != strlen(pid)) continue;
-        long p = strtol(pid, NULL, 10);
-        /* a live writer's file (ours included) is left alone: its pid is
-         * alive here, or it holds the write lock (a writer on another host
-         * sharing the directory) */
-        if (p <= 0 || p == (long)getpid() || kill((pid_t)p, 0) == 0 || errno != ESRCH) continue;
-        int fd = openat(dirfd(d), e->d_name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        struct stat sb;
-        struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-        if (fd >= 0 && !fstat(fd, &sb) && S_ISREG(sb.st_mode) && !fcntl(fd, F_SETLK, &lk))
-            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
-        if (fd >= 0) close(fd);
-    }
-    closedir(d);
-    return removed;
-}
-
 ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm)
 {
-    return ln_st_write_crc(path, t, nt, m, nm, NULL);
+    return ln_st_write_crc(path, t, nt, m, nm, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------- read */
@@ -611,7 +547,8 @@ static ln_status read_failed(const char *path, int r, const char *what)
     return ln_fail(LN_ERR_FORMAT, "%s: truncated while reading %s (the file shrank?)", path, what);
 }
 
-/* Read the data section in one piece (its CRC-32 is part of the result),
+/* Read the data section in one piece (its CRC-32, and the file's when
+ * out->has_file_crc32, are part of the result),
  * then copy every tensor into its own 64-byte-aligned slot of one
  * allocation, converting from little-endian. The section is at most the
  * file's size, which was checked against the header. */
@@ -641,13 +578,8 @@ static ln_status read_data(const plan *p, int fd, uint64_t data_start, ln_st_fil
         free(raw);
         return read_failed(p->path, r, "tensor data");
     }
-    uLong c = crc32(0L, Z_NULL, 0);
-    for (uint64_t o = 0; o < p->data_size;) { /* crc32 takes uInt lengths */
-        uInt k = p->data_size - o > (1u << 30) ? (1u << 30) : (uInt)(p->data_size - o);
-        c = crc32(c, raw + o, k);
-        o += k;
-    }
-    out->data_crc32 = (uint32_t)c;
+    out->data_crc32 = ln_crc32(0, raw, (size_t)p->data_size);
+    if (out->has_file_crc32) out->file_crc32 = ln_crc32(out->file_crc32, raw, (size_t)p->data_size);
     for (int i = 0; i < p->nt; i++) {
         const span *s = &p->spans[i];
         unsigned char *dst = blob + s->slot;
@@ -686,6 +618,24 @@ static ln_status read_header(const char *path, int fd, uint64_t size, char **hdr
     return LN_OK;
 }
 
+/* When the metadata holds LN_ST_FILE_CRC_KEY as 8 hex digits (8 bytes in
+ * the header too: no escapes), start the file's CRC-32: the length, then
+ * the header with those digits counted as "00000000". */
+static void file_crc_head(const plan *p, const char *hdr, uint64_t hlen, ln_st_file *out)
+{
+    const ln_json *v = p->meta ? ln_json_get(p->meta, LN_ST_FILE_CRC_KEY) : NULL;
+    if (!v || v->type != LN_JSON_STRING || v->u.str.len != 8 || v->offset + 10 > hlen) return;
+    size_t at = v->offset + 1;
+    if (strspn(v->u.str.s, "0123456789abcdef") != 8 || memcmp(hdr + at, v->u.str.s, 8) != 0) return;
+    unsigned char len[8];
+    store_le64(len, hlen);
+    uint32_t c = ln_crc32(0, len, 8);
+    c = ln_crc32(c, hdr, at);
+    c = ln_crc32(c, "00000000", 8);
+    out->file_crc32 = ln_crc32(c, hdr + at + 8, (size_t)hlen - at - 8);
+    out->has_file_crc32 = 1;
+}
+
 static ln_status read_fd(const char *path, int fd, uint64_t size, ln_st_file *out)
 {
     char *hdr = NULL, err[200];
@@ -701,6 +651,7 @@ static ln_status read_fd(const char *path, int fd, uint64_t size, ln_st_file *ou
         p.data_size = size - 8 - hlen;
         st = parse_header(&p, root, out);
     }
+    if (!st) file_crc_head(&p, hdr, hlen, out);
     if (!st) st = read_data(&p, fd, 8 + hlen, out);
     free(p.spans);
     ln_json_free(root);
@@ -713,18 +664,10 @@ ln_status ln_st_read(const char *path, ln_st_file *out)
     if (!out) return ln_fail(LN_ERR_ARG, "safetensors: no output struct");
     memset(out, 0, sizeof *out);
     if (!path) return ln_fail(LN_ERR_ARG, "safetensors: no input path");
-    /* O_NONBLOCK: a FIFO at `path` must not hang the open; regular files
-     * ignore it */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return ln_fail(LN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    ln_status st;
-    if (fstat(fd, &sb))
-        st = ln_fail(LN_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode))
-        st = ln_fail(LN_ERR_IO, "%s: not a regular file", path);
-    else
-        st = read_fd(path, fd, (uint64_t)sb.st_size, out);
+    int fd = ln_open_input(path, &sb); /* a regular file, and a FIFO cannot hang it */
+    if (fd < 0) return LN_ERR_IO;
+    ln_status st = read_fd(path, fd, (uint64_t)sb.st_size, out);
     close(fd);
     if (st) ln_st_free(out);
     return st;

@@ -22,21 +22,20 @@ typedef struct ln_st_meta {
     const char *key, *value;
 } ln_st_meta;
 
-/* Write tensors (in the given order) and metadata to `path` atomically: a
- * temporary file in the same directory is written, fsync'd and renamed over
- * `path`, then the directory is synced. The output depends only on the
+/* Write tensors (in the given order) and metadata to `path` atomically
+ * (io/atomic_file.h: a temporary beside it, fsync, rename, directory
+ * fsync; `path` must be a regular file or absent). The output depends only on the
  * arguments (no timestamps), so equal inputs give byte-identical files. */
 ln_status ln_st_write(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm);
-/* The same, adding the metadata entry crc_key = the CRC-32 (zlib's) of the
- * data section as 8 lowercase hex digits. */
+/* The same, adding checksums at the end of the metadata: data_key (unless
+ * NULL) = the CRC-32 (zlib's) of the data section, then file_key (unless
+ * NULL; normally LN_ST_FILE_CRC_KEY) = the CRC-32 of the whole file with
+ * this value's own 8 digits counted as "00000000" (docs/FORMAT.md, "The
+ * checksums"); both as 8 lowercase hex digits. */
 ln_status ln_st_write_crc(const char *path, const ln_st_tensor *t, int nt, const ln_st_meta *m, int nm,
-                          const char *crc_key);
-
-/* Remove temporary files "<path>.tmp.<pid>" that writers killed mid-save
- * (SIGKILL, power loss) left behind, when no process <pid> is alive and
- * no one holds the write lock ln_st_write keeps on its temporary while
- * writing it. Returns how many were removed. */
-int ln_st_remove_stale(const char *path);
+                          const char *data_key, const char *file_key);
+/* The metadata key of the whole-file checksum, which the reader computes. */
+#define LN_ST_FILE_CRC_KEY "file_crc32"
 
 /* A loaded file: everything lives in memory owned by the struct. */
 typedef struct ln_st_file {
@@ -45,6 +44,11 @@ typedef struct ln_st_file {
     int nmeta;
     ln_st_meta *meta;
     uint32_t data_crc32; /* CRC-32 of the whole data section, as read */
+    /* when the metadata holds LN_ST_FILE_CRC_KEY as 8 lowercase hex digits:
+     * has_file_crc32 = 1 and file_crc32 = the CRC-32 of the whole file as
+     * read, those digits counted as "00000000" */
+    int has_file_crc32;
+    uint32_t file_crc32;
     void *blob_;         /* private */
 } ln_st_file;
 

@@ -63,6 +63,7 @@ static ln_status ws_alloc(const ln_net *net, const ln_kernels *k, int cap, int g
     total += 2 * dlen + round64(scratch) + ((size_t)cap + 63) / 64 * 64; /* labels: cap bytes */
     char *p = aligned_alloc(64, total);
     if (!p) return ln_fail(LN_ERR_NOMEM, "cannot allocate a %zu-byte workspace", total);
+    memset(p, 0, total); /* first touch: by the thread that allocates (and then uses) it */
     ws->blob_ = p;
     ws->x0 = (float *)p, p += round64((size_t)cap * in_len);
     const float *prev = ws->x0;
@@ -154,6 +155,21 @@ double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int 
     return loss;
 }
 
+/* Copy n samples of a deferred convolution's input and output gradient
+ * into the batch buffers (dy split into blocks of channels). */
+static void defer_store_conv(const ln_defer *df, int i, const ln_layer *l, int n, const float *x, const float *dy)
+{
+    size_t in = ln_layer_in_len(l), hw = (size_t)l->out_h * l->out_w;
+    int oc = l->out_c, cb = df->cb[i];
+    memcpy(df->x[i] + (size_t)df->row0 * in, x, (size_t)n * in * sizeof(float));
+    for (int c0 = 0, b = 0; c0 < oc; c0 += cb, b++) {
+        int w = oc - c0 < cb ? oc - c0 : cb;
+        float *dst = df->dy[i] + (size_t)b * df->rows * cb * hw + (size_t)df->row0 * w * hw;
+        for (int r = 0; r < n; r++)
+            memcpy(dst + (size_t)r * w * hw, dy + ((size_t)r * oc + c0) * hw, (size_t)w * hw * sizeof(float));
+    }
+}
+
 /* Copy n rows of a deferred dense layer's input and output gradient into
  * the batch buffers. */
 static void defer_store(const ln_defer *df, int i, const ln_layer *l, int n, const float *x, const float *dy)
@@ -165,6 +181,15 @@ static void defer_store(const ln_defer *df, int i, const ln_layer *l, int n, con
         for (int r = 0; r < n; r++) memcpy(dst + (size_t)r * w, x + (size_t)r * in + c0, (size_t)w * sizeof(float));
     }
     memcpy(df->dy[i] + (size_t)df->row0 * l->out_c, dy, (size_t)n * l->out_c * sizeof(float));
+}
+
+void ln_conv_table_mask(const ln_layer *l, int o0, int o1, float *dw)
+{
+    if (!l->table) return;
+    size_t taps = (size_t)l->k * l->k;
+    for (int o = o0; o < o1; o++)
+        for (int c = 0; c < l->in_c; c++)
+            if (!ln_table_connected(l->table, o, c)) memset(dw + ((size_t)(o - o0) * l->in_c + c) * taps, 0, taps * sizeof(float));
 }
 
 void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads,
@@ -190,13 +215,12 @@ void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n
         switch (l->kind) {
         case LN_L_CONV: {
             ln_conv_shape s = conv_shape(l, n);
-            k->conv2d_bwd_weights(&s, x, d, grads + l->w_off, grads + l->b_off, ws->scratch);
-            if (l->table) /* a missing connection has no gradient: its weight stays zero */
-                for (int o = 0; o < l->out_c; o++)
-                    for (int c = 0; c < l->in_c; c++)
-                        if (!ln_table_connected(l->table, o, c))
-                            memset(grads + l->w_off + ((size_t)o * l->in_c + c) * l->k * l->k, 0,
-                                   (size_t)l->k * l->k * sizeof(float));
+            if (df && df->x[i]) {
+                defer_store_conv(df, i, l, n, x, d);
+            } else {
+                k->conv2d_bwd_weights(&s, x, d, grads + l->w_off, grads + l->b_off, ws->scratch);
+                ln_conv_table_mask(l, 0, l->out_c, grads + l->w_off);
+            }
             if (need_dx) k->conv2d_bwd_data(&s, d, p + l->w_off, dx, ws->scratch);
             break;
         }

@@ -26,12 +26,18 @@ void ln_ws_free(ln_workspace *ws);
  * ln_ws_probs(). */
 double ln_forward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, int with_labels,
                   float grad_scale);
-/* Dense layers whose weight gradient is formed once per batch (dW = dY^T X,
- * a real matrix product) instead of per chunk: the backward pass leaves each
- * such layer's input rows and output-gradient rows at rows row0.. of these
- * batch buffers. x[i] is column-blocked: block b, at b*rows*cb, holds
- * columns b*cb.. as a contiguous [rows][width] matrix (the last block is
- * narrower), a plain matrix for the dense kernel. dy[i] is [rows][out].
+/* Layers whose weight gradient is formed once per batch instead of per
+ * chunk: the backward pass leaves each such layer's input rows and
+ * output-gradient rows at rows row0.. of these batch buffers, and the
+ * trainer splits the batch-wide product into blocks.
+ * Dense (dW = dY^T X, a real matrix product): x[i] is column-blocked: block
+ * b, at b*rows*cb, holds columns b*cb.. as a contiguous [rows][width]
+ * matrix (the last block is narrower), a plain matrix for the dense kernel;
+ * dy[i] is [rows][out].
+ * Convolution: x[i] is [rows][ic][ih][iw]; dy[i] is blocked by output
+ * channel: block b, at b*rows*cb*oh*ow, holds channels b*cb.. as a
+ * contiguous [rows][width][oh][ow] tensor, so the weight-gradient kernel
+ * takes one block of channels over the whole batch.
  * NULL entries are not deferred. */
 typedef struct ln_defer {
     int rows, row0;
@@ -44,6 +50,10 @@ typedef struct ln_defer {
  * NULL). */
 void ln_backward(const ln_net *net, const ln_kernels *k, ln_workspace *ws, int n, float *grads,
                  const ln_defer *df);
+/* Zero the gradient of the connections a convolution's table leaves out,
+ * for output channels [o0, o1): dw is [o1-o0][in_c][k][k] (a missing
+ * connection has no gradient, so its weight stays zero). */
+void ln_conv_table_mask(const ln_layer *l, int o0, int o1, float *dw);
 const float *ln_ws_probs(const ln_net *net, const ln_workspace *ws);
 
 /* Each of `planes` h x w planes with a zero border of p pixels. */

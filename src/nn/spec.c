@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "core/input_file.h"
 
 static const struct {
     const char *word;
@@ -319,7 +322,12 @@ ln_status ln_spec_resolve(const char *arg, char *name, size_t ncap, char **text)
         return *text ? LN_OK : ln_fail(LN_ERR_NOMEM, "out of memory");
     }
     /* a file, when a file of that name exists; else the text itself */
-    FILE *f = strpbrk(arg, ";\n") ? NULL : fopen(arg, "rb");
+    struct stat sb;
+    FILE *f = NULL;
+    if (!strpbrk(arg, ";\n") && stat(arg, &sb) == 0) { /* a name that exists: it must be a readable file */
+        if (!(f = ln_fopen_input(arg, NULL))) /* a FIFO is refused, never waited on */
+            return ln_fail(LN_ERR_IO, "--model %s", ln_last_error());
+    }
     if (f) {
         char *buf = malloc(LN_SPEC_TEXT_MAX + 1);
         size_t n = buf ? fread(buf, 1, LN_SPEC_TEXT_MAX + 1, f) : 0;

@@ -1,13 +1,17 @@
 /* Minibatch training and evaluation, parallel across the batch.
  *
- * A batch is cut into chunks of a fixed size that depends on the batch size
- * alone. Each chunk runs forward and backward on one thread; its
- * convolution gradients go to a buffer of its own, summed in chunk order.
- * Dense layers leave their inputs and output gradients in batch buffers
- * instead, and their weight gradient is one matrix product per batch, cut
- * into fixed column blocks and fused with the SGD update of those weights.
- * Which thread ran which chunk or block never matters, so the weights are
- * bitwise identical for any --threads. One parallel region per step. */
+ * A step is two loops of work items in one parallel region. First chunks:
+ * the batch is cut into chunks of a size that depends on the batch size
+ * alone (down to one sample, so that a small batch still has 16 chunks);
+ * each chunk runs forward and backward on one thread. Dense layers (and
+ * convolutions, when chunks are small) leave their inputs and output
+ * gradients in batch buffers, and their weight gradients are formed
+ * afterwards over the whole batch, one product per block of input columns
+ * (dense) or output channels (convolutions), each fused with the SGD
+ * update of its weights. The other parameters accumulate in a buffer per
+ * chunk, summed in chunk order by blocks of parameters. Which thread ran
+ * which chunk or block never matters, so the weights are bitwise identical
+ * for any --threads. */
 #ifndef LN_TRAINER_H
 #define LN_TRAINER_H
 #include "data/dataset.h"
@@ -44,10 +48,10 @@ typedef struct ln_step_prof {
 } ln_step_prof;
 
 /* One unit of the update phase: a block of parameters reduced from the
- * chunk buffers, or a column block of a deferred dense layer. */
+ * chunk buffers, or a block of a deferred layer's weights. */
 typedef struct ln_update_item {
-    int layer;         /* deferred dense layer, or -1 */
-    int block;         /* its column block */
+    int layer;         /* deferred layer, or -1 */
+    int block;         /* its column block (dense) or output-channel block (convolution) */
     size_t lo, hi;     /* reduced parameters [lo, hi) */
 } ln_update_item;
 
@@ -57,13 +61,15 @@ typedef struct ln_trainer {
     int threads, batch, chunk, max_chunks;
     ln_workspace *ws;   /* [threads] */
     float *grads;       /* [max_chunks][gspan], laid out as the parameters */
-    size_t gspan;       /* up to the last parameter that chunks accumulate */
+    size_t gspan;       /* up to the last parameter that chunks accumulate (0: none) */
     float *velocity;    /* [nparams] */
     double *chunk_loss; /* [max_chunks] */
     int *chunk_correct; /* [max_chunks] */
-    ln_defer defer;     /* dense-layer batch buffers */
-    float *gblock;      /* [threads][gblock_len]: a dense block's gradient */
-    size_t gblock_len;
+    ln_defer defer;     /* batch buffers of the deferred layers */
+    float **tbuf;       /* [threads]: a block's gradient (gblock_len floats), then
+                         * conv kernel scratch (scratch_len); allocated and first
+                         * touched by its own thread */
+    size_t gblock_len, scratch_len;
     ln_update_item *items;
     int nitems;
     ln_step_prof *prof; /* NULL, or where to add phase times */
@@ -71,12 +77,24 @@ typedef struct ln_trainer {
     double *tphase;     /* [threads][LN_PH_COUNT + 1] per-thread times */
 } ln_trainer;
 
-/* The chunk size for a batch size: at least 8 samples (their activations
- * and gradients fit one core's L2; 8 beat 4 and 16 by 4-10% on the
- * development machine), at most 64 chunks (bounds the chunk gradient
- * buffers at large batches). A batch has at most ceil(batch/8) chunks to
- * spread over threads. */
+/* The chunk size for a batch size: batch/16 samples, so that a batch of 16
+ * or more has at least 16 chunks, but at most 8 (their activations and
+ * gradients fit one core's L2) until a batch has 64 chunks, which bounds
+ * the chunk buffers of large batches; at least 1. Smaller chunks cost the
+ * kernels efficiency (batch 32 on one core: chunks of 2 take ~13% more CPU
+ * than chunks of 8, chunks of 1 ~25%), so the floor is 16 chunks, not 32. */
 int ln_chunk_size(int batch);
+
+/* The parallel work of one step of n samples on `threads` threads: the
+ * chunk loop's items and the update loop's, the estimated work of each
+ * loop (FLOPs) and the most of it any one thread gets when the items go,
+ * in order, to whichever thread is free first (as the dynamic schedule
+ * hands them out). speedup_bound = total work / sum of the two maxima. */
+typedef struct ln_step_plan {
+    int chunk, chunks, items;
+    double work[2], max_work[2], speedup_bound;
+} ln_step_plan;
+void ln_trainer_plan(const ln_trainer *t, int n, int threads, ln_step_plan *p);
 
 ln_status ln_trainer_init(ln_trainer *t, ln_net *net, const ln_kernels *k, int threads, int batch);
 void ln_trainer_free(ln_trainer *t);

@@ -14,6 +14,7 @@ Exit 0 pass, 1 fail, 77 skip: PyTorch missing (LENET_REQUIRE_TORCH=1 turns that 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,15 +63,23 @@ class Suite:
 
 
 def kernel_sets(s, model):
-    """scalar, and avx2 / neon where this build and CPU have them (probing is the test)."""
+    """Every set `lenet info` says the build has (its `built:` list) that this CPU runs: a probe
+    with each must succeed, or exit 2 (not on this CPU); scalar and the set auto picks must run."""
+    r = s.lenet("info")
+    m = re.search(r"^kernels: +(\S+) \(built: ([^)]*)\)", r.stdout, re.M)
+    if not m:
+        s.fail(f"lenet info: no 'kernels: ISA (built: ...)' line\n{r.stdout}")
+        return ["scalar"]
+    auto, built = m.group(1), m.group(2).split()
     sets = []
-    for k in ("scalar", "avx2", "neon"):
+    for k in built:
         r = s.lenet("probe", "--load", model, "--kernels", k, "--count", "1", "--batch", "1",
                     "--out", s.path("kprobe.safetensors"), "--data", s.a.data, expect=None)
         if r.returncode == 0:
             sets.append(k)
-        elif k == "scalar" or r.returncode != 2:
-            s.fail(f"lenet probe --kernels {k}: exit {r.returncode}\n{r.stderr}")
+        elif k in ("scalar", auto) or r.returncode != 2:
+            s.fail(f"lenet probe --kernels {k} (built: {' '.join(built)}; auto picks {auto}): "
+                   f"exit {r.returncode}\n{r.stderr}")
     return sets
 
 
