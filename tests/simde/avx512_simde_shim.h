@@ -1,5 +1,5 @@
-/* Test-only: the AVX-512 intrinsics of the kernels/ *_avx512.c files on any
- * x86-64 CPU with AVX2, for the emulated avx512 table (lenet_avx512emu in
+/* Test-only: the AVX-512 intrinsics of the kernels/<op>_avx512.c files on
+ * any x86-64 CPU with AVX2, for the emulated avx512 table (lenet_avx512emu in
  * tests/CMakeLists.txt; kernels/avx512_intrin.h includes this file under
  * LN_AVX512_SIMDE). SIMDe's portable versions under their native names,
  * plus the intrinsics the kernels use that Debian 12's SIMDe 0.7.4 lacks,
@@ -9,8 +9,9 @@
  *                                    _epi8; the _mm256_ and _mm_ forms)
  *   horizontal reductions            _mm512_reduce_add_ps, _max_ps, _min_ps, _add_pd, _add_epi32,
  *                                    paired in GCC's order, so they round as natively built code
- *   the rest                         conversions, extracts, shifts, masked FMA forms, compares,
- *                                    permutes, gathers (see each section)
+ *   the rest                         conversions (_mm512_cvtps_pd, _cvtpd_ps, _cvtss_f32, ...),
+ *                                    extracts, shifts, masked FMA forms, compares, permutes,
+ *                                    gathers (see each section)
  * A masked load or store touches only the lanes of its mask, as the
  * hardware does: the ASan build catches a kernel whose tail mask reaches
  * past a buffer. rcp14/rsqrt14 return the exact quotient (within the
