@@ -13,7 +13,7 @@
  *   dy * (y * (1 - y)).
  * The backward passes may run in place (dx == dy): each step loads before
  * it stores.
- * Zen 5, 1 thread, 37632 floats (lenet-bench kernels --batch 8), speedup
+ * Zen 4, 1 thread, 37632 floats (lenet-bench kernels --batch 8), speedup
  * over the avx2 kernels: tanh_fwd 1.40x (0.56 ns a float), stanh_fwd 1.59x,
  * sigmoid_fwd 1.85x (the last two from a direct timing loop); relu and the
  * backward passes 1.0x, at ~110 GB/s both (bound by L2, not the ALUs). */

@@ -5,6 +5,8 @@
  * (FMA), widen the lanes to double and add them across planes into 4
  * double lanes, and sum those at the end: not the scalar's order (test_parity's
  * tolerance is 1e-6 of sum |terms|; a plane is <= 196 floats here).
+ * Measured (Zen 4, one thread, 8 x 6 x 196, best of 2000): forward 0.68 us
+ * (avx2 0.72), parameter gradients 0.82 us (avx2 1.05).
  * x, y, dy: [n][c][hw]  s, b, ds, db: [c] */
 #include "avx512_intrin.h"
 #include "kernels_avx512.h"

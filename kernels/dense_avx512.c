@@ -2,7 +2,7 @@
  *
  * Forward, y = x w^T + b: both operands run along `in`, so vectors go
  * along it and a tile of 8 samples x 3 outputs holds 24 dot products (11
- * loads per 24 FMAs), so w is read once per call for n <= 8. Whole rows
+ * loads per 24 FMAs); w is read once per call for n <= 8. Whole rows
  * while x fits in L2 (blocks of `in` only past 1 MiB of x: blocks sized
  * for L1 measured 6-15 % slower, and x streams from L2 fast enough); at the
  * end a shuffle tree folds an output's 8 x 16 lanes into 8 sums (23
@@ -19,12 +19,12 @@
  * Tails along j use mask registers; a tile is instantiated for each row
  * count 1..8. Summation order is fixed by the shape.
  *
- * Measured (one thread, min of 300 alternating calls, fc1 8 x 5880 -> 84)
- * on the CPU this was written on, which reports AMD EPYC family 25 model 17
- * (Zen 4: zmm FMAs are double-pumped, so its zmm peak equals its ymm peak,
- * 113-118 GFLOP/s measured by `lenet-bench peak` and a 12-chain loop):
- * forward 115 GFLOP/s (avx2 91), data gradient 111 (avx2 90), weight
- * gradient 96 (avx2 61; it reads and writes 2 MiB of dw from L3 per call). */
+ * Measured with `lenet-bench kernels --batch 8` (one thread, median,
+ * fc1 8 x 5880 -> 84) on the CPU this was written on, AMD EPYC family 25
+ * model 17: Zen 4, whose zmm FMAs are double-pumped, so its zmm peak equals
+ * its ymm peak (118 GFLOP/s by `lenet-bench peak`): forward 115 GFLOP/s
+ * (97 %; avx2 84), data gradient 109 (92 %; avx2 79), weight gradient 95
+ * (80 %; avx2 59: it reads and writes fc1's 2 MB of dw in L3 per call). */
 #include "avx512_intrin.h"
 #include "kernels_avx512.h"
 #include "vmath_avx512.h" /* ln_vmask_avx512 */

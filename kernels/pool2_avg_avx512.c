@@ -7,7 +7,7 @@
  * vpermps per 16 dx floats puts each value twice in a row (both dx rows of
  * a window are the same); an odd last column and row are written as 0.
  * Tails are masked; nothing outside the buffers is touched.
- * Zen 5, 1 thread, batch 8 of LeNet's 6x28x28 / 16x14x14 / 16x10x10 maps,
+ * Zen 4, 1 thread, batch 8 of LeNet's 6x28x28 / 16x14x14 / 16x10x10 maps,
  * speedup over the avx2 kernels: fwd 1.28x / 1.87x / 2.05x (103..106 GB/s),
  * bwd 1.25x / 1.42x / 1.5x (lenet-bench kernels --batch 8 --isa avx512;
  * 10x10 from a direct timing loop, the bench has no such row).

@@ -19,7 +19,7 @@
  * Every access outside the data is masked off: nothing outside the buffers
  * is read or written. Masks are built once per call, outside the loops
  * (ln_pool2_tail, the pair loop's constant masks): a kmov from a general
- * register inside the loop cost Zen 5 up to 30% here. */
+ * register inside the loop cost Zen 4 up to 30% here. */
 #ifndef LN_POOL2_AVX512_H
 #define LN_POOL2_AVX512_H
 #include "avx512_intrin.h"

@@ -10,7 +10,7 @@
  * as the scalar search does, and vpermt2ps interleaves the (even, odd)
  * results back into each dx row; an odd last column and row are written as
  * 0. Tails are masked; nothing outside the buffers is touched.
- * Zen 5, 1 thread, batch 8 of LeNet's 6x28x28 / 16x14x14 / 16x10x10 maps,
+ * Zen 4, 1 thread, batch 8 of LeNet's 6x28x28 / 16x14x14 / 16x10x10 maps,
  * speedup over the avx2 kernels: fwd 1.23x / 1.79x / 2.0x (~104 GB/s), bwd
  * 0.9x / 1.22x / 1.23x (lenet-bench kernels --batch 8 --isa avx512; 10x10
  * from a direct timing loop). The 28-wide backward, one masked step a row,

@@ -1,7 +1,7 @@
 /* AVX-512 vector tanh and exp, 16 floats at a time: the algorithms and
  * constants of kernels/vmath.h, step for step as kernels/vmath_avx2.h, so
  * each lane is bitwise identical to ln_vtanh_avx2 / ln_vexp_avx2 on the same
- * CPU (checked over all 2^32 floats on Zen 5, docs/VMATH.md) and their
+ * CPU (checked over all 2^32 floats on Zen 4, docs/VMATH.md) and their
  * measured bounds carry over: tanh max 1.066 ulp, exp max 0.78 ulp.
  *
  * Two steps use a different instruction for the same value:
