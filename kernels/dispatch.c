@@ -46,16 +46,9 @@ static ln_kernels tables[NSETS];
 /* origin[s][i]: the set whose own kernel table s holds at index i */
 static int origin[NSETS][LN_NKERNELS];
 
-static int field_index(const char *name)
-{
-    for (int i = 0; i < LN_NKERNELS; i++)
-        if (!strcmp(ln_kernel_names[i], name)) return i;
-    abort(); /* a per-set list names a kernel LN_KERNEL_FIELDS lacks: cannot happen, it would not compile */
-}
-
 #define SET_KERNEL(set, name)                                                                       \
     t->name = ln_##name##_##set;                                                                   \
-    origin[ISA_##set][field_index(#name)] = ISA_##set;
+    origin[ISA_##set][LN_KERNEL_##name] = ISA_##set;
 #define FILL_SET(set, parent)                                                                       \
     static void fill_##set(ln_kernels *t)                                                          \
     {                                                                                              \

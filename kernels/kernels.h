@@ -132,9 +132,10 @@ typedef struct ln_kernels {
     LN_KERNEL_FIELDS(LN_KERNEL_FIELD_)
 } ln_kernels;
 
+/* LN_KERNEL_<name>: each kernel's index in table order; LN_NKERNELS. */
 enum {
-#define LN_KERNEL_COUNT_(name, type, what) +1
-    LN_NKERNELS = 0 LN_KERNEL_FIELDS(LN_KERNEL_COUNT_)
+#define LN_KERNEL_INDEX_(name, type, what) LN_KERNEL_##name,
+    LN_KERNEL_FIELDS(LN_KERNEL_INDEX_) LN_NKERNELS
 };
 /* Kernel names and descriptions in table order, LN_NKERNELS of each; and
  * a table's kernel by index (as a generic pointer, for listing and
