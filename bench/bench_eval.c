@@ -31,7 +31,7 @@ static int run(const eopts *o, const ln_kernels *k)
     double loss, acc;
     for (int r = -1; r < o->reps; r++) { /* one warm-up pass */
         double t0 = bench_now();
-        if (ln_evaluate(&net, k, o->threads, &d, &loss, &acc) != LN_OK) {
+        if (ln_net_evaluate(&net, k, o->threads, &d, &loss, &acc) != LN_OK) {
             fprintf(stderr, "lenet-bench eval: %s\n", ln_last_error());
             goto out;
         }

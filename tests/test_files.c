@@ -80,7 +80,7 @@ static void save_model(const char *path, const char *model)
     ln_net net;
     cr_assert_eq(ln_net_build(model, 1, 28, 28, 10, &net), LN_OK, "%s", ln_last_error());
     ln_net_init(&net, 7);
-    cr_assert_eq(ln_model_save(&net, path), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_net_save(&net, path), LN_OK, "%s", ln_last_error());
     ln_net_free(&net);
 }
 
@@ -237,7 +237,7 @@ Test(files, cache_never_replaces_a_model_or_an_image)
     (void)rc;
     before = read_file(model, &n);
     ln_net net;
-    cr_assert_eq(ln_model_load(model, &net), LN_OK, "eval --cache M damaged M: %s\n%s", ln_last_error(), out);
+    cr_assert_eq(ln_net_load(model, &net), LN_OK, "eval --cache M damaged M: %s\n%s", ln_last_error(), out);
     ln_net_free(&net);
     free(before);
     /* a source image */
@@ -376,7 +376,7 @@ Test(files, atomic_write_failure_keeps_the_old_file)
         ln_net net;
         ln_net_build("lenet5", 1, 28, 28, 10, &net);
         ln_net_init(&net, 8);
-        ln_status st = ln_model_save(&net, path);
+        ln_status st = ln_net_save(&net, path);
         _exit(st == LN_ERR_IO && strstr(ln_last_error(), path) ? 0 : 1);
     }
     int status;
@@ -411,10 +411,10 @@ Test(files, a_changed_spec_fails_the_checksum)
     const char *path = tmp_path("spec.safetensors");
     save_model(path, "lenet5");
     ln_net net;
-    cr_assert_eq(ln_model_load(path, &net), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_net_load(path, &net), LN_OK, "%s", ln_last_error());
     ln_net_free(&net);
     edit_header(path, "tanh", "relu");
-    cr_assert_neq(ln_model_load(path, &net), LN_OK, "a model whose spec was edited loaded");
+    cr_assert_neq(ln_net_load(path, &net), LN_OK, "a model whose spec was edited loaded");
     cr_assert(strstr(ln_last_error(), "checksum mismatch") && strstr(ln_last_error(), path), "%s", ln_last_error());
     int rc = run_clif(out, sizeof out, "verify '%s'", path);
     cr_assert_neq(rc, 0, "verify passed an edited model:\n%s", out);
@@ -451,7 +451,7 @@ Test(files, files_without_checksums_still_load)
     cr_assert_eq(ln_st_write(dst, f.tensors, f.ntensors, m, nm), LN_OK);
     ln_st_free(&f);
     ln_net net;
-    cr_assert_eq(ln_model_load(dst, &net), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_net_load(dst, &net), LN_OK, "%s", ln_last_error());
     ln_net_free(&net);
 }
 

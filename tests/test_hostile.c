@@ -199,7 +199,7 @@ static void write_model(const char *path, int nan, char *const *names)
             if (!strcmp(net.layers[i].name, "fc1")) net.params[net.layers[i].w_off + 5] = NAN;
     }
     if (names) cr_assert_eq(ln_net_set_class_names(&net, names), LN_OK);
-    cr_assert_eq(ln_model_save(&net, path), LN_OK, "%s", ln_last_error());
+    cr_assert_eq(ln_net_save(&net, path), LN_OK, "%s", ln_last_error());
     ln_net_free(&net);
 }
 

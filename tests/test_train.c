@@ -276,7 +276,7 @@ Test(train, learns_fashion_mnist_subset, .timeout = 600)
     ln_rng r;
     ln_rng_seed(&r, 9);
     double loss0, acc0, loss, acc;
-    cr_assert_eq(ln_evaluate(&net, k, 2, &test, &loss0, &acc0), LN_OK);
+    cr_assert_eq(ln_net_evaluate(&net, k, 2, &test, &loss0, &acc0), LN_OK);
     for (int e = 0; e < 5; e++) {
         for (int i = 0; i < 2000; i++) idx[i] = (uint32_t)i;
         ln_rng_shuffle(&r, idx, 2000);
@@ -286,7 +286,7 @@ Test(train, learns_fashion_mnist_subset, .timeout = 600)
             cr_assert_eq(ln_trainer_step(&tr, &train, idx + lo, n, &opt, &loss, &ok), LN_OK);
         }
     }
-    cr_assert_eq(ln_evaluate(&net, k, 2, &test, &loss, &acc), LN_OK);
+    cr_assert_eq(ln_net_evaluate(&net, k, 2, &test, &loss, &acc), LN_OK);
     cr_log_info("2000-image subset, 5 epochs: test accuracy %.2f%% (%.2f%% before), loss %.4f\n", 100 * acc,
                 100 * acc0, loss);
     cr_assert_geq(acc, 0.70, "test accuracy %.2f%% < 70%% after 5 epochs on 2,000 images", 100 * acc);

@@ -15,7 +15,7 @@
  * shape and classes match the model's input. */
 static int load_pair(const char *cmd, const char *model_path, const cli_data *cd, ln_net *net, ln_dataset *test)
 {
-    if (ln_model_load(model_path, net) != LN_OK) return cli_fail(cmd);
+    if (ln_net_load(model_path, net) != LN_OK) return cli_fail(cmd);
     int rc = cli_check_finite(cmd, model_path, net, NULL);
     if (rc) return rc;
     cli_data d = *cd;
@@ -91,7 +91,7 @@ int cmd_eval(int argc, char **argv)
     double loss, acc;
     cd.val_split = split, cd.threads = threads, cd.quiet_summary = json, cd.test_only = 1;
     if (!(rc = load_pair("eval", load, &cd, &net, &test))) {
-        if (ln_evaluate(&net, k, threads, &test, &loss, &acc) != LN_OK) {
+        if (ln_net_evaluate(&net, k, threads, &test, &loss, &acc) != LN_OK) {
             rc = cli_fail("eval");
         } else if (json) {
             printf("{\"model\":\"%s\",\"images\":%d,", net.model, test.n);
@@ -184,7 +184,7 @@ int cmd_predict(int argc, char **argv)
     ln_dataset test = {0};
     ln_workspace ws = {0};
     if (npos) {
-        if (ln_model_load(load, &net) != LN_OK) return cli_fail("predict");
+        if (ln_net_load(load, &net) != LN_OK) return cli_fail("predict");
         if (!(rc = cli_check_finite("predict", load, &net, NULL))) rc = predict_files(&net, k, pos, npos, top);
         ln_net_free(&net);
         return rc;

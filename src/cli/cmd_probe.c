@@ -136,7 +136,7 @@ static int probe(const cli_data *cd, const probe_args *a)
     if (rc) return rc;
     ln_net net = {0};
     ln_dataset train, test;
-    if (ln_model_load(a->load, &net) != LN_OK) return cli_fail("probe");
+    if (ln_net_load(a->load, &net) != LN_OK) return cli_fail("probe");
     cli_data d = *cd;
     d.h = net.in_h, d.w = net.in_w;
     if (!(rc = cli_load_data("probe", &d, &train, &test))) {

@@ -413,7 +413,7 @@ static int run(const train_args *a, const ln_kernels *k, resumed *res)
         if (stopping && e < a->epochs) goto stopped;
     }
     if (a->save) {
-        if (ln_model_save(&net, a->save) != LN_OK) {
+        if (ln_net_save(&net, a->save) != LN_OK) {
             rc = cli_fail("train");
             goto out;
         }

@@ -22,7 +22,7 @@ static int verify_file(const char *path)
     ln_net net;
     char np[32];
     if (!ckpt) {
-        if (ln_model_load(path, &net) != LN_OK) return cli_fail("verify");
+        if (ln_net_load(path, &net) != LN_OK) return cli_fail("verify");
         int rc = cli_check_finite("verify", path, &net, NULL);
         if (rc) {
             ln_net_free(&net);

@@ -32,11 +32,11 @@ ln_status ln_checkpoint_save(const char *path, const ln_net *net, const float *v
     ln_st_tensor t[2 * LN_MODEL_MAX_TENSORS];
     ln_tensor_name names[2 * LN_MODEL_MAX_TENSORS];
     ln_st_meta m[LN_MODEL_MAX_META + 24];
-    ln_model_meta_text text;
+    ln_mfile_meta_text text;
     state_text v = {.n = 0};
-    int nt = ln_model_tensors(net, net->params, "", t, names);
-    nt += ln_model_tensors(net, velocity, LN_CKPT_VELOCITY, t + nt, names + nt);
-    int nm = ln_model_meta(net, m, &text);
+    int nt = ln_mfile_tensors(net, net->params, "", t, names);
+    nt += ln_mfile_tensors(net, velocity, LN_CKPT_VELOCITY, t + nt, names + nt);
+    int nm = ln_mfile_meta(net, m, &text);
     if (net->class_names && !text.class_names) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
     m[nm++] = (ln_st_meta){"kind", "checkpoint"};
     m[nm++] = (ln_st_meta){"train.epoch", put(&v, "%ld", s->epoch)};
@@ -224,10 +224,10 @@ ln_status ln_checkpoint_load(const char *path, ln_net *net, float **velocity, ln
     }
     int extra = 0;
     for (int i = 0; i < f.ntensors; i++) extra += !strncmp(f.tensors[i].name, LN_CKPT_VELOCITY, strlen(LN_CKPT_VELOCITY));
-    if ((st = ln_model_from_file(&f, path, 1, extra, net))) goto out;
+    if ((st = ln_mfile_from_file(&f, path, 1, extra, net))) goto out;
     ln_st_tensor t[LN_MODEL_MAX_TENSORS];
     ln_tensor_name names[LN_MODEL_MAX_TENSORS];
-    int want = ln_model_tensors(net, net->params, "", t, names);
+    int want = ln_mfile_tensors(net, net->params, "", t, names);
     if (extra != want) {
         st = ln_fail(LN_ERR_FORMAT, "%s: %d optimizer tensors, model %s needs %d", path, extra, net->model, want);
         goto out;
@@ -240,7 +240,7 @@ ln_status ln_checkpoint_load(const char *path, ln_net *net, float **velocity, ln
     memset(v, 0, net->nparams * sizeof(float));
     *velocity = v;
     /* every parameter tensor has its velocity, and nothing else is there */
-    if ((st = ln_model_load_tensors(&f, path, net, LN_CKPT_VELOCITY, v))) goto out;
+    if ((st = ln_mfile_load_tensors(&f, path, net, LN_CKPT_VELOCITY, v))) goto out;
     reader r = {&f, path, LN_OK};
     read_state(&r, s);
     st = r.st;

@@ -20,7 +20,7 @@ static int weight_shape(const ln_layer *l, int64_t *shape)
     return 4;
 }
 
-int ln_model_tensors(const ln_net *net, const float *base, const char *prefix, ln_st_tensor *t,
+int ln_mfile_tensors(const ln_net *net, const float *base, const char *prefix, ln_st_tensor *t,
                      ln_tensor_name *names)
 {
     int nt = 0;
@@ -39,7 +39,7 @@ int ln_model_tensors(const ln_net *net, const float *base, const char *prefix, l
     return nt;
 }
 
-int ln_model_meta(const ln_net *net, ln_st_meta *m, ln_model_meta_text *text)
+int ln_mfile_meta(const ln_net *net, ln_st_meta *m, ln_mfile_meta_text *text)
 {
     char *input = text->input, *classes = text->classes;
     snprintf(input, sizeof text->input, "%d,%d,%d", net->in_c, net->in_h, net->in_w);
@@ -71,14 +71,14 @@ int ln_model_meta(const ln_net *net, ln_st_meta *m, ln_model_meta_text *text)
     return nm;
 }
 
-ln_status ln_model_save(const ln_net *net, const char *path)
+ln_status ln_net_save(const ln_net *net, const char *path)
 {
     ln_st_tensor t[LN_MODEL_MAX_TENSORS];
     ln_tensor_name names[LN_MODEL_MAX_TENSORS];
     ln_st_meta m[LN_MODEL_MAX_META];
-    ln_model_meta_text text;
-    int nt = ln_model_tensors(net, net->params, "", t, names);
-    int nm = ln_model_meta(net, m, &text);
+    ln_mfile_meta_text text;
+    int nt = ln_mfile_tensors(net, net->params, "", t, names);
+    int nm = ln_mfile_meta(net, m, &text);
     if (net->class_names && !text.class_names) return ln_fail(LN_ERR_NOMEM, "out of memory saving %s", path);
     ln_status st = ln_st_write_crc(path, t, nt, m, nm, LN_CRC_KEY, LN_FILE_CRC_KEY);
     free(text.class_names);
@@ -110,7 +110,7 @@ static ln_status load_tensor(const ln_st_file *f, const char *path, const char *
     return LN_OK;
 }
 
-ln_status ln_model_load_tensors(const ln_st_file *f, const char *path, const ln_net *net, const char *prefix,
+ln_status ln_mfile_load_tensors(const ln_st_file *f, const char *path, const ln_net *net, const char *prefix,
                                 float *dst)
 {
     for (int i = 0; i < net->nlayers; i++) {
@@ -193,7 +193,7 @@ static ln_status check_crc(const ln_st_file *f, const char *path, int required)
     return st;
 }
 
-ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net)
+ln_status ln_mfile_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net)
 {
     memset(net, 0, sizeof *net);
     const char *fmt, *model, *input, *classes;
@@ -219,7 +219,7 @@ ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_requ
         snprintf(why, sizeof why, "%s", ln_last_error());
         return ln_fail(st, "%s: %s", path, why);
     }
-    st = ln_model_load_tensors(f, path, net, "", net->params);
+    st = ln_mfile_load_tensors(f, path, net, "", net->params);
     int want = count_tensors(net) + extra;
     if (st == LN_OK && f->ntensors != want)
         st = ln_fail(LN_ERR_FORMAT, "%s: %d tensors, but model %s%s has %d", path, f->ntensors, net->model,
@@ -230,7 +230,7 @@ ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_requ
     return st;
 }
 
-ln_status ln_model_load(const char *path, ln_net *net)
+ln_status ln_net_load(const char *path, ln_net *net)
 {
     ln_st_file f;
     memset(net, 0, sizeof *net);
@@ -242,7 +242,7 @@ ln_status ln_model_load(const char *path, ln_net *net)
     int extra = 0;
     if (ckpt)
         for (int i = 0; i < f.ntensors; i++) extra += !strncmp(f.tensors[i].name, "optim.", 6);
-    st = ln_model_from_file(&f, path, ckpt, extra, net);
+    st = ln_mfile_from_file(&f, path, ckpt, extra, net);
     ln_st_free(&f);
     return st;
 }

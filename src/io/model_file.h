@@ -12,10 +12,10 @@
 #define LN_CRC_KEY "data_crc32"
 #define LN_FILE_CRC_KEY LN_ST_FILE_CRC_KEY
 
-ln_status ln_model_save(const ln_net *net, const char *path);
+ln_status ln_net_save(const ln_net *net, const char *path);
 /* Build the network the file describes and load its parameters. A
  * checkpoint loads too (its weights; the training state is ignored). */
-ln_status ln_model_load(const char *path, ln_net *net);
+ln_status ln_net_load(const char *path, ln_net *net);
 
 /* --- shared with checkpoints ------------------------------------------ */
 
@@ -25,25 +25,25 @@ typedef char ln_tensor_name[48];
 /* The tensors of net's parameter tensors in file order, named
  * "<prefix><layer>.weight|bias", with data taken from `base` (an array laid
  * out like net->params: the parameters themselves, or optimizer state). */
-int ln_model_tensors(const ln_net *net, const float *base, const char *prefix, ln_st_tensor *t,
+int ln_mfile_tensors(const ln_net *net, const float *base, const char *prefix, ln_st_tensor *t,
                      ln_tensor_name *names);
 /* The model's metadata entries (format, model, spec, input, classes,
  * class_names), pointing into net and *text; free text->class_names once
  * written (NULL with net->class_names set: out of memory). Returns the
  * count (at most LN_MODEL_MAX_META). */
 #define LN_MODEL_MAX_META 8
-typedef struct ln_model_meta_text {
+typedef struct ln_mfile_meta_text {
     char input[48], classes[16];
     char *class_names; /* a JSON array, heap */
-} ln_model_meta_text;
-int ln_model_meta(const ln_net *net, ln_st_meta *m, ln_model_meta_text *text);
+} ln_mfile_meta_text;
+int ln_mfile_meta(const ln_net *net, ln_st_meta *m, ln_mfile_meta_text *text);
 /* Check f's checksum (required, or only when present), build the network
  * from its metadata and load the parameter tensors. `extra` is how many
  * other tensors the file must hold besides the parameters. */
-ln_status ln_model_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net);
+ln_status ln_mfile_from_file(const ln_st_file *f, const char *path, int crc_required, int extra, ln_net *net);
 /* Copy tensors "<prefix><layer>.weight|bias" into dst (laid out like
  * net->params), checking every shape. */
-ln_status ln_model_load_tensors(const ln_st_file *f, const char *path, const ln_net *net, const char *prefix,
+ln_status ln_mfile_load_tensors(const ln_st_file *f, const char *path, const ln_net *net, const char *prefix,
                                 float *dst);
 
 #endif

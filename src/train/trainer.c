@@ -510,7 +510,7 @@ ln_status ln_evaluator_run(ln_evaluator *e, const ln_dataset *d, double *mean_lo
     return LN_OK;
 }
 
-ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
+ln_status ln_net_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
                       double *mean_loss, double *accuracy)
 {
     ln_evaluator e;

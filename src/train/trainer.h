@@ -121,7 +121,7 @@ ln_status ln_evaluator_run(ln_evaluator *e, const ln_dataset *d, double *mean_lo
 void ln_evaluator_free(ln_evaluator *e);
 
 /* Mean loss and accuracy of the network on all of d (threads threads). */
-ln_status ln_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
+ln_status ln_net_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
                       double *mean_loss, double *accuracy);
 
 /* Learning rate at global step `step` of `total`, warm-up steps first. */

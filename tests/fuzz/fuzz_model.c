@@ -43,7 +43,7 @@ static void st_read(const char *path)
 static void model_load(const char *path)
 {
     ln_net net;
-    ln_status st = ln_model_load(path, &net);
+    ln_status st = ln_net_load(path, &net);
     FUZZ_CHECK(st != LN_ERR_NOMEM);
     if (st != LN_OK) return;
     for (int i = 0; i < net.nlayers; i++) {

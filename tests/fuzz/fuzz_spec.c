@@ -82,9 +82,9 @@ static void run(const ln_net *net, const ln_kernels *k)
 static void check_model_file(const ln_net *net)
 {
     const char *path = fuzz_tmp_path("model");
-    FUZZ_CHECK(ln_model_save(net, path) == LN_OK);
+    FUZZ_CHECK(ln_net_save(net, path) == LN_OK);
     ln_net back;
-    ln_status st = ln_model_load(path, &back);
+    ln_status st = ln_net_load(path, &back);
     if (st != LN_OK) fprintf(stderr, "saved '%s', loading it: %s\n", net->spec, ln_last_error());
     FUZZ_CHECK(st == LN_OK);
     FUZZ_CHECK(!strcmp(back.spec, net->spec) && back.nlayers == net->nlayers && back.nparams == net->nparams);
