@@ -1,31 +1,13 @@
 /* lenet: a CPU training engine for LeNet-class convolutional networks.
- * Public API: status codes and the last-error message. The library never
- * prints or exits; it returns an ln_status and leaves a one-line message
- * (naming the file or argument at fault) in ln_last_error(). */
+ * The public C API in one include; docs/API.md has the tour and examples/
+ * working programs. Link with `pkg-config --libs lenet` or CMake's
+ * find_package(lenet) -> lenet::lenet. */
 #ifndef LENET_LENET_H
 #define LENET_LENET_H
-
-#define LENET_VERSION "0.1.0"
-
-typedef enum ln_status {
-    LN_OK = 0,
-    LN_ERR_IO,          /* a file could not be opened, read or written */
-    LN_ERR_FORMAT,      /* a file's contents are malformed or inconsistent */
-    LN_ERR_ARG,         /* an argument or option value is invalid */
-    LN_ERR_NOMEM,       /* an allocation failed */
-    LN_ERR_NUMERIC,     /* a NaN or infinite value appeared (e.g. the loss) */
-    LN_ERR_UNSUPPORTED, /* valid request this build or CPU cannot serve */
-} ln_status;
-
-/* Message describing the most recent failure on this thread. */
-const char *ln_last_error(void);
-
-/* Set the message (printf-style); returns `st` so callers can write
- * `return ln_fail(LN_ERR_IO, "%s: %s", path, strerror(errno));`. */
-ln_status ln_fail(ln_status st, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
+#include "lenet/status.h"
+#include "lenet/system.h"
+#include "lenet/model.h"
+#include "lenet/data.h"
+#include "lenet/eval.h"
+#include "lenet/train.h"
 #endif

@@ -10,6 +10,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+/* lenet report: an HTML page of runs (cmd_report.c). */
+int cmd_report(int argc, char **argv);
 
 /* Shared helpers (cli_common.c). */
 /* Print "lenet CMD: <last library error>" and return EXIT_RUNTIME, or

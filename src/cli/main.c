@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "  predict   classify JPEG files, or one test image\n"
             "  verify    check a JPEG image folder (class counts, every bad file), a model file or a checkpoint\n"
             "  info      CPU features, kernel set, threads and a model summary\n"
+            "  report    an HTML page of one or more runs: curves, confusion matrix, worst errors\n"
             "  probe     outputs, gradients and one SGD step, for checking against PyTorch\n\n"
             "'lenet COMMAND --help' describes each command's options.\n");
 }
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "info")) return cmd_info(argc, argv);
     if (!strcmp(c, "verify")) return cmd_verify(argc, argv);
     if (!strcmp(c, "probe")) return cmd_probe(argc, argv);
+    if (!strcmp(c, "report")) return cmd_report(argc, argv);
     fprintf(stderr, "lenet: unknown command '%s' (see lenet --help)\n", c);
     return EXIT_USAGE;
 }

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 /* The message lives in a per-thread heap block sized to fit, so a reason
  * after a long path is never cut; `fallback` serves (truncated) only when

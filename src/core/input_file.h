@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 /* What a stat mode is, for messages: "a FIFO", "a folder", ... */
 const char *ln_file_kind(mode_t mode);

@@ -1,27 +1,39 @@
 /* In-memory labelled image set: pixels stay uint8 ([n][c][h][w]) and are
- * scaled to floats per batch by the engine. */
+ * scaled to floats per batch by the engine, or (arrays a library caller
+ * owns) are floats used as they are. */
 #ifndef LN_DATASET_H
 #define LN_DATASET_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 typedef struct ln_dataset {
     int n;          /* number of images */
     int c, h, w;    /* channels, rows, columns of each image */
     int nclasses;   /* labels lie in [0, nclasses) */
-    uint8_t *pixels; /* n*c*h*w bytes */
+    uint8_t *pixels; /* n*c*h*w bytes, or NULL when fpixels holds them */
     uint8_t *labels; /* n bytes */
     char **class_names; /* [nclasses] readable names, or NULL (IDX data) */
+    float *fpixels;  /* n*c*h*w floats as the network sees them, or NULL */
+    int borrowed;    /* pixels, fpixels and labels are the caller's: never freed or moved */
 } ln_dataset;
 
+/* Frees what the dataset owns (the class names always). */
 void ln_dataset_free(ln_dataset *d);
-/* Keep only the first n images (n <= d->n). */
+/* A deep copy that owns everything. */
+ln_status ln_dataset_copy(const ln_dataset *src, ln_dataset *dst);
+/* Image i as the network sees it: c*h*w floats. */
+void ln_dataset_image(const ln_dataset *d, int i, float *dst);
+/* CRC-32 of the pixels (bytes or floats) and labels in order. */
+uint32_t ln_dataset_crc32(const ln_dataset *d);
+/* Keep only the first n images (n <= d->n); borrowed arrays are not
+ * shrunk. */
 void ln_dataset_truncate(ln_dataset *d, int n);
 /* Keep n images drawn at random (seeded), in their order: a folder's
- * images come sorted by class, so its first n would be one class. */
+ * images come sorted by class, so its first n would be one class. A
+ * borrowed dataset is copied first. */
 ln_status ln_dataset_subsample(ln_dataset *d, int n, uint64_t seed);
 
 /* IDX files (MNIST format), gzipped or plain: detected by content. Every

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 /* Headers claiming more than this per side are refused before any
  * allocation (a 60000 x 60000 header in a 1 KB file is an attack or junk). */

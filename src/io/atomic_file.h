@@ -13,7 +13,7 @@
 #define LN_ATOMIC_FILE_H
 #include <stdio.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 typedef struct ln_atomic_file {
     FILE *f;    /* the temporary, open for writing */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 #define LN_JSON_MAX_DEPTH 64
 

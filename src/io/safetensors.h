@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 #define LN_ST_MAX_DIMS 8
 

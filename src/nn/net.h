@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "kernels.h"
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 #define LN_MAX_LAYERS 32
 

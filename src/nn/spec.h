@@ -4,7 +4,7 @@
 #define LN_SPEC_H
 #include <stddef.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 #define LN_SPEC_MAX 32
 #define LN_SPEC_TEXT_MAX 16384

@@ -28,16 +28,22 @@ int ln_argmax(const float *p, int classes)
     return best;
 }
 
+/* Pixel j of image `src` as the network sees it. */
+static inline float pixel(const ln_dataset *d, size_t base, size_t j)
+{
+    return d->fpixels ? d->fpixels[base + j] : (float)d->pixels[base + j] * (1.0f / 255.0f);
+}
+
 void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace *ws, const ln_augment *a)
 {
     size_t len = (size_t)d->c * d->h * d->w;
     int aug = a && (a->flip || a->shift);
     for (int i = 0; i < n; i++) {
-        const uint8_t *src = d->pixels + (size_t)idx[i] * len;
+        size_t base = (size_t)idx[i] * len;
         float *dst = ws->x0 + (size_t)i * len;
         ws->labels[i] = d->labels[idx[i]];
         if (!aug) {
-            for (size_t j = 0; j < len; j++) dst[j] = (float)src[j] * (1.0f / 255.0f);
+            ln_dataset_image(d, (int)idx[i], dst);
             continue;
         }
         /* counter-based: keyed by (seed, epoch, image), not by thread or order */
@@ -53,7 +59,7 @@ void ln_load_chunk(const ln_dataset *d, const uint32_t *idx, int n, ln_workspace
                     int sx = (flip ? d->w - 1 - x : x) + dx;
                     o[x] = sy < 0 || sy >= d->h || sx < 0 || sx >= d->w
                                ? 0.0f
-                               : (float)src[((size_t)c * d->h + sy) * d->w + sx] * (1.0f / 255.0f);
+                               : pixel(d, base, ((size_t)c * d->h + sy) * d->w + (size_t)sx);
                 }
             }
     }
