@@ -98,9 +98,25 @@ typedef struct ln_epoch_stats {
     double lr;                     /* the rate of the epoch's last step */
 } ln_epoch_stats;
 
-/* Callbacks run on the calling thread, between steps; any may be NULL. */
+/* What a run is about to do, once its checks have passed. */
+typedef struct ln_run_info {
+    char kernels[16];              /* the kernel set it trains with */
+    int threads;                   /* OpenMP threads (per process) */
+    int processes;                 /* MPI processes (1 without mpirun) */
+    int train_images, test_images; /* after recipe.limit */
+    long epoch_steps, total_steps;
+    long first_epoch, first_step;  /* where it starts: 1, 0 unless resumed */
+    int resumed;                   /* continuing a checkpoint */
+    const char *checkpoint;        /* where checkpoints go */
+} ln_run_info;
+
+/* Callbacks run on the calling thread, between steps; any may be NULL.
+ * Under MPI only rank 0 calls start, progress and epoch; should_stop is
+ * polled on every rank and any rank's request stops all at the same step. */
 typedef struct ln_callbacks {
     void *user;
+    /* before the first step */
+    void (*start)(const ln_run_info *i, void *user);
     /* after every step */
     void (*progress)(const ln_progress *p, void *user);
     /* after each epoch's evaluation (and log line) */
@@ -119,6 +135,8 @@ typedef struct ln_run_options {
     int checkpoint_every;          /* -1: only when stopped early; 0: after every epoch; N: every N steps too */
     long stop_after;               /* stop after this many steps of this call, with a checkpoint (0: never) */
     const ln_checkpoint *resume;   /* continue this checkpoint's run (NULL: start) */
+    int allreduce_fast;            /* under MPI: combine gradients with MPI_Allreduce (faster; weights then
+                                    * depend on the number of processes) instead of in a fixed order */
     ln_callbacks cb;
 } ln_run_options;
 
@@ -137,11 +155,15 @@ typedef struct ln_run_result {
     long step, total_steps;        /* where it ended */
     int epochs_run;                /* epochs completed by this call */
     int checkpoint_saved;          /* a checkpoint was written (to `checkpoint`) */
+    int log_failed;                /* the log could not be written (the status is LN_ERR_IO) */
     char checkpoint[4096];         /* where checkpoints go */
     ln_epoch_stats last;           /* the last epoch's figures (epoch 0 if none) */
 } ln_run_result;
 
-/* Train m on `train`, evaluating on `test` (NULL or empty: no test) after
+/* Messages name the outputs as lenet train's flags do (--save, --log,
+ * --checkpoint).
+ *
+ * Train m on `train`, evaluating on `test` (NULL or empty: no test) after
  * each epoch. Every output path is checked before the first step (not a
  * directory, a FIFO or one of the run's inputs; its folder writable), the
  * recipe too (ln_recipe_check), so a run never fails at its end for an
@@ -169,8 +191,10 @@ LN_API ln_status ln_stop_on_signals(void);
  * safe: callable from the caller's own handler). `sig` is reported in
  * res->signal (0 for none). */
 LN_API void ln_request_stop(int sig);
-/* The stop request's signal, 0 if none. */
+/* Nonzero while a stop is requested: the signal, or -1 if asked with 0. */
 LN_API int ln_stop_requested(void);
+/* Forget a stop request (before another run). */
+LN_API void ln_stop_reset(void);
 
 #ifdef __cplusplus
 }

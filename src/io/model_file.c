@@ -1,6 +1,7 @@
 #include "model_file.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,28 @@ ln_status ln_net_load(const char *path, ln_net *net)
     st = ln_mfile_from_file(&f, path, ckpt, extra, net);
     ln_st_free(&f);
     return st;
+}
+
+ln_status ln_net_check_finite(const ln_net *net, const float *velocity, const char *path)
+{
+    for (int pass = 0; pass < (velocity ? 2 : 1); pass++) {
+        const float *base = pass ? velocity : net->params;
+        for (int i = 0; i < net->nlayers; i++) {
+            const ln_layer *l = &net->layers[i];
+            const struct {
+                const char *part;
+                size_t off, len;
+            } t[2] = {{"weight", l->w_off, l->w_len}, {"bias", l->b_off, l->b_len}};
+            for (int j = 0; j < 2; j++)
+                for (size_t k = 0; k < t[j].len; k++) {
+                    float v = base[t[j].off + k];
+                    if (isfinite(v)) continue;
+                    return ln_fail(LN_ERR_NUMERIC,
+                                   "%s: %s%s.%s holds %s at index %zu (a model with non-finite weights is unusable)",
+                                   path, pass ? "momentum of " : "", l->name, t[j].part,
+                                   isnan(v) ? "NaN" : "an infinity", k);
+                }
+        }
+    }
+    return LN_OK;
 }

@@ -13,6 +13,10 @@
 #define LN_FILE_CRC_KEY LN_ST_FILE_CRC_KEY
 
 ln_status ln_net_save(const ln_net *net, const char *path);
+/* LN_ERR_NUMERIC naming `path`, the tensor and the index of the first NaN
+ * or infinity in the weights (or, given, the momentum laid out like
+ * them): a model with non-finite weights is unusable. */
+ln_status ln_net_check_finite(const ln_net *net, const float *velocity, const char *path);
 /* Build the network the file describes and load its parameters. A
  * checkpoint loads too (its weights; the training state is ignored). */
 ln_status ln_net_load(const char *path, ln_net *net);
