@@ -3,10 +3,13 @@
  * data errors on small MNIST-format directories written here (exit 1,
  * message names the file, no --save output left behind), a tiny training
  * run with its model file and JSON log, eval/predict on that model,
- * a NaN loss that must leave an existing --save file untouched, models
- * byte-identical across thread counts, and `info` parameter counts. */
+ * eval's confusion matrix (JSON and terminal) consistent with its
+ * accuracy, a NaN loss that must leave an existing --save file untouched,
+ * models byte-identical across thread counts, and `info` parameter
+ * counts. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/json.h"
 #include "support.h"
 
 #define OUT_CAP 65536
@@ -485,7 +489,12 @@ Test(cli, train_tiny_run)
     text[len] = 0;
     free(l);
     cr_assert(len > 0 && text[len - 1] == '\n', "log does not end in a newline:\n%s", text);
-    cr_assert_eq(strchr(text, '\n'), text + len - 1, "log has more than one line:\n%s", text);
+    /* the run's line, the one epoch's, the end's */
+    int lines = 0;
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    cr_assert_eq(lines, 3, "log is not run + 1 epoch + end:\n%s", text);
+    cr_assert(!strncmp(text, "{\"run\":{", 8) && strstr(text, "\n{\"epoch\":1,") && strstr(text, "\n{\"end\":{"),
+              "log lines:\n%s", text);
     const char *keys[] = {"\"epoch\"", "\"train_loss\"", "\"test_acc\"", "\"img_per_s\"", "\"seconds\""};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_assert_not_null(strstr(text, keys[i]), "log lacks %s:\n%s", keys[i], text);
@@ -555,6 +564,108 @@ Test(cli, eval_truncated_model)
     int rc = cli("eval --load '%s' --data '%s'", cut, data);
     want_rc(rc, 1, "eval on a truncated model");
     want_text(cut, "eval on a truncated model");
+}
+
+/* ---- eval's confusion matrix ---- */
+
+static double json_number(const ln_json *v, const char *what)
+{
+    cr_assert_not_null(v, "no %s", what);
+    cr_assert(v->type == LN_JSON_NUMBER || v->type == LN_JSON_INT, "%s is %s", what, ln_json_type_name(v->type));
+    return v->type == LN_JSON_INT ? (double)v->u.integer : v->u.number;
+}
+
+/* The matrix sums to the images, its diagonal over them is the accuracy,
+ * and each class's figures follow from its row and column. */
+Test(cli, eval_confusion_json)
+{
+    char data[PATH_CAP], model[PATH_CAP];
+    make_data(data, "data", CORRUPT_NONE, NULL);
+    path_of(model, "m.safetensors");
+    train_tiny(data, model, 1);
+    int rc = cli("eval --load '%s' --data '%s' --json --threads 1", model, data);
+    want_rc(rc, 0, "eval --json");
+    ln_json *root;
+    char err[256];
+    cr_assert_eq(ln_json_parse(out, strlen(out), &root, err, sizeof err), LN_OK, "not JSON (%s):\n%s", err, out);
+    double n = json_number(ln_json_get(root, "images"), "images"), acc = json_number(ln_json_get(root, "test_acc"), "acc");
+    cr_assert_eq(n, TEST_N);
+    const ln_json *cm = ln_json_get(root, "confusion"), *pc = ln_json_get(root, "per_class");
+    const ln_json *names = ln_json_get(root, "classes");
+    cr_assert(cm && cm->type == LN_JSON_ARRAY && cm->u.list.n == 10, "confusion is not 10 rows:\n%s", out);
+    cr_assert(pc && pc->type == LN_JSON_ARRAY && pc->u.list.n == 10, "per_class is not 10 entries:\n%s", out);
+    cr_assert(names && names->type == LN_JSON_ARRAY && names->u.list.n == 10, "classes is not 10 names:\n%s", out);
+    long m[10][10], total = 0, diag = 0, col[10] = {0}, row[10] = {0};
+    for (int i = 0; i < 10; i++) {
+        const ln_json *r = &cm->u.list.items[i];
+        cr_assert(r->type == LN_JSON_ARRAY && r->u.list.n == 10, "row %d is not 10 counts", i);
+        for (int j = 0; j < 10; j++) {
+            const ln_json *v = &r->u.list.items[j];
+            cr_assert_eq(v->type, LN_JSON_INT, "count [%d][%d] is not an integer", i, j);
+            m[i][j] = (long)v->u.integer;
+            total += m[i][j], row[i] += m[i][j], col[j] += m[i][j];
+        }
+        diag += m[i][i];
+        cr_assert_eq(row[i], TEST_N / 10, "class %d: %ld images, the data has %u", i, row[i], TEST_N / 10);
+    }
+    cr_assert_eq(total, (long)n, "the matrix sums to %ld, not %g images", total, n);
+    cr_assert(fabs((double)diag / n - acc) < 1e-6, "diagonal %ld / %g != accuracy %g", diag, n, acc);
+    for (int c = 0; c < 10; c++) {
+        const ln_json *e = &pc->u.list.items[c], *p = ln_json_get(e, "precision"), *r = ln_json_get(e, "recall");
+        const ln_json *f = ln_json_get(e, "f1"), *cls = ln_json_get(e, "class");
+        const ln_json *name = &names->u.list.items[c];
+        cr_assert(cls && cls->type == LN_JSON_STRING && name->type == LN_JSON_STRING && !strcmp(cls->u.str.s, name->u.str.s),
+                  "per_class[%d] names another class", c);
+        cr_assert_eq(json_number(ln_json_get(e, "support"), "support"), row[c]);
+        double want_r = (double)m[c][c] / row[c];
+        cr_assert(fabs(json_number(r, "recall") - want_r) < 1e-6, "class %d: recall", c);
+        if (!col[c]) {
+            cr_assert(p && p->type == LN_JSON_NULL, "class %d: precision of a class never predicted is not null", c);
+            cr_assert(f && f->type == LN_JSON_NULL, "class %d: F1 without a precision is not null", c);
+            continue;
+        }
+        double want_p = (double)m[c][c] / col[c], pp = json_number(p, "precision");
+        cr_assert(fabs(pp - want_p) < 1e-6, "class %d: precision %g, want %g", c, pp, want_p);
+        double want_f = want_p + want_r > 0 ? 2 * want_p * want_r / (want_p + want_r) : 0.0;
+        cr_assert(fabs(json_number(f, "f1") - want_f) < 1e-6, "class %d: F1", c);
+    }
+    ln_json_free(root);
+}
+
+/* The terminal's matrix: rows "N NAME count...", summing to the images,
+ * its diagonal the printed accuracy. */
+Test(cli, eval_confusion_text)
+{
+    char data[PATH_CAP], model[PATH_CAP];
+    make_data(data, "data", CORRUPT_NONE, NULL);
+    path_of(model, "m.safetensors");
+    train_tiny(data, model, 1);
+    int rc = cli("eval --load '%s' --data '%s' --confusion --threads 1", model, data);
+    want_rc(rc, 0, "eval --confusion");
+    want_text("precision", "eval --confusion");
+    want_text("recall", "eval --confusion");
+    const char *a = strstr(out, "accuracy ");
+    cr_assert_not_null(a);
+    double acc = strtod(a + 9, NULL);
+    const char *p = strstr(out, "confusion matrix");
+    cr_assert_not_null(p, "no matrix:\n%s", out);
+    p = strchr(p, '\n') + 1; /* the title */
+    p = strchr(p, '\n') + 1; /* the column numbers */
+    long total = 0, diag = 0;
+    for (int c = 0; c < 10; c++) {
+        char *end;
+        cr_assert_eq(strtol(p, &end, 10), c, "row %d is not numbered:\n%s", c, out);
+        strtol(end, &end, 10); /* the name: the class number, for IDX data not named Fashion */
+        for (int j = 0; j < 10; j++) {
+            long v = strtol(end, &end, 10);
+            total += v;
+            if (j == c) diag += v;
+        }
+        cr_assert_eq(*end, '\n', "row %d has more than 10 counts:\n%s", c, out);
+        p = end + 1;
+    }
+    cr_assert_eq(total, TEST_N, "the matrix sums to %ld:\n%s", total, out);
+    cr_assert(fabs(100.0 * diag / TEST_N - acc) < 0.006, "diagonal %ld / %u is not %.2f%%:\n%s", diag, TEST_N, acc, out);
 }
 
 /* ---- NaN loss ---- */

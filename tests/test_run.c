@@ -272,14 +272,14 @@ Test(run, resume_refuses_other_recipe_and_data)
     changed.lr *= 2;
     cr_assert_eq(ln_train(m, d, NULL, &changed, &o, NULL), LN_ERR_ARG);
     cr_assert(strstr(ln_last_error(), "--lr"), "%s", ln_last_error());
-    cr_assert_eq(ln_train(m, other, NULL, &cr, &o, NULL), LN_ERR_ARG);
+    cr_assert_eq(ln_train(m, other, NULL, &cr, &o, NULL), LN_ERR_FORMAT);
     cr_assert(strstr(ln_last_error(), "not the same data") && strstr(ln_last_error(), ck), "%s", ln_last_error());
     changed = cr;
     changed.epochs = 1;
     cr_assert_eq(ln_train(m, d, NULL, &changed, &o, NULL), LN_ERR_ARG);
     cr_assert(strstr(ln_last_error(), "already trained 1 epochs"), "%s", ln_last_error());
     ln_model *other_model = new_model("lenet5-relu", 1);
-    cr_assert_eq(ln_train(other_model, d, NULL, &cr, &o, NULL), LN_ERR_ARG);
+    cr_assert_eq(ln_train(other_model, d, NULL, &cr, &o, NULL), LN_ERR_FORMAT);
     cr_assert(strstr(ln_last_error(), "holds a lenet5 run"), "%s", ln_last_error());
     ln_model_free(other_model);
     ln_checkpoint_free(c);

@@ -181,6 +181,12 @@ typedef struct ln_run_result {
 LN_API ln_status ln_train(ln_model *m, const ln_data *train, const ln_data *test, const ln_recipe *r,
                           const ln_run_options *o, ln_run_result *res);
 
+/* The checks ln_train makes of o's outputs (save, log, checkpoint:
+ * writable, not directories or devices, not one another, not the
+ * checkpoint resumed from), without data: to refuse a bad path before
+ * loading anything. ln_train repeats them with the data's files. */
+LN_API ln_status ln_run_check_outputs(const ln_run_options *o);
+
 /* Make SIGINT and SIGTERM stop runs: the first finishes the step, saves a
  * checkpoint and ends the run with LN_RUN_STOPPED (res->signal says which);
  * a second kills the process at once (the file on disk is still the last

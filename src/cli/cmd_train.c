@@ -217,7 +217,9 @@ static int open_resume(int argc, char **argv, train_args *a, ln_checkpoint **ck,
 /* ---- what the run shows ------------------------------------------------- */
 
 typedef struct view {
+    int train_images;
     const train_args *a;
+    const ln_recipe *r;       /* the run's: a resumed run's comes from its checkpoint */
     const ln_model *m;
     int tty, noted_any;
     double t_shown, t_noted, note_every;
@@ -239,22 +241,24 @@ static void on_start(const ln_run_info *i, void *user)
 {
     view *v = user;
     const train_args *a = v->a;
+    const ln_recipe *r = v->r;
     int c, h, w;
     char np[32];
     ln_model_input(v->m, &c, &h, &w);
     printf("lenet %s: model %s, %s parameters, input %dx%dx%d, %d classes | %d train / %d test images | "
            "batch %d, %d epochs, SGD lr %g %s, momentum %g%s, weight decay %g | threads %d, kernels %s",
            ln_version(), ln_model_name(v->m), cli_grouped(ln_model_trainable(v->m), np, sizeof np), c, h, w,
-           ln_model_classes(v->m), i->train_images, i->test_images, a->batch, a->epochs, a->lr, a->schedule,
-           a->momentum, a->nesterov && a->momentum > 0 ? " nesterov" : "", a->weight_decay, i->threads, i->kernels);
+           ln_model_classes(v->m), i->train_images, i->test_images, r->batch, r->epochs, r->lr, r->schedule,
+           r->momentum, r->nesterov && r->momentum > 0 ? " nesterov" : "", r->weight_decay, i->threads, i->kernels);
     if (i->processes > 1) printf(", %d processes", i->processes);
     putchar('\n');
-    if (i->resumed && i->first_epoch > a->epochs)
-        printf("checkpoint %s: the run's %d epochs are done (a larger --epochs continues it)\n", a->resume, a->epochs);
+    if (i->resumed && i->first_epoch > r->epochs)
+        printf("checkpoint %s: the run's %d epochs are done (a larger --epochs continues it)\n", a->resume, r->epochs);
     else if (i->resumed)
         printf("resuming %s: epoch %ld, step %ld of %ld\n", a->resume, i->first_epoch, i->first_step, i->epoch_steps);
     fflush(stdout);
     v->t_noted = now();
+    v->train_images = i->train_images;
 }
 
 static void on_progress(const ln_progress *p, void *user)
@@ -280,8 +284,8 @@ static void on_progress(const ln_progress *p, void *user)
     } else if (!v->tty && t - v->t_noted >= v->note_every && !last) {
         /* without a terminal (a log file, CI), a line every few seconds */
         v->t_noted = t;
-        fprintf(stderr, "epoch %ld/%ld: %ld images, loss %.4f, %.0f img/s, ETA %.0f s\n", p->epoch, p->epochs,
-                p->images, p->loss, p->img_per_s, p->eta_s);
+        fprintf(stderr, "epoch %ld/%ld: %ld/%d images, loss %.4f, %.0f img/s, ETA %.0f s\n", p->epoch, p->epochs,
+                p->images, v->train_images, p->loss, p->img_per_s, p->eta_s);
         fflush(stderr);
     }
 }
@@ -432,10 +436,25 @@ int cmd_train(int argc, char **argv)
     if ((a.resume && (rc = open_resume(argc, argv, &a, &ck, &r))) || output_is_model_file(&a) ||
         (rc = cli_exec("train", a.kernels, a.threads, &x)))
         goto done;
-    rc = EXIT_RUNTIME;
+    ln_run_options o;
+    ln_run_options_init(&o);
+    o.exec = x, o.save = a.save, o.log = a.log, o.checkpoint = a.checkpoint, o.stop_after = a.stop_after;
+    o.checkpoint_every = a.checkpoint || a.resume ? a.every_steps : -1;
+    o.resume = ck, o.allreduce_fast = a.allreduce && !strcmp(a.allreduce, "fast");
+    if (a.report && !a.log) {
+        fprintf(stderr, "lenet train: --report needs --log FILE (the page is drawn from the log)\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (ln_run_check_outputs(&o) != LN_OK) { /* before loading anything */
+        fprintf(stderr, "lenet train: %s\n", ln_last_error());
+        rc = EXIT_USAGE;
+        goto done;
+    }
     cli_data cd = {.dir = a.data, .val_split = r.val_split, .cache = a.no_cache ? "" : a.cache, .strict = a.strict,
                    .threads = a.threads, .h = 28, .w = 28, .seed = r.seed};
     if ((rc = cli_load_data("train", &cd, &train, &test))) goto done;
+    rc = EXIT_RUNTIME;
     int c, h, w;
     ln_data_shape(train, &c, &h, &w);
     if (ck ? ln_model_clone(ln_checkpoint_model(ck), &m) != LN_OK
@@ -444,20 +463,10 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     const char *logs[1] = {a.log};
-    view v = {.a = &a, .m = m, .tty = isatty(STDERR_FILENO) && !a.quiet, .report = a.report, .logs = logs,
+    view v = {.a = &a, .r = &r, .m = m, .tty = isatty(STDERR_FILENO) && !a.quiet, .report = a.report, .logs = logs,
               .test = test, .x = x};
     const char *pe = getenv("LENET_PROGRESS_SECONDS");
     v.note_every = pe && atof(pe) > 0 ? atof(pe) : 10.0;
-    if (a.report && !a.log) {
-        fprintf(stderr, "lenet train: --report needs --log FILE (the page is drawn from the log)\n");
-        rc = EXIT_USAGE;
-        goto done;
-    }
-    ln_run_options o;
-    ln_run_options_init(&o);
-    o.exec = x, o.save = a.save, o.log = a.log, o.checkpoint = a.checkpoint, o.stop_after = a.stop_after;
-    o.checkpoint_every = a.checkpoint || a.resume ? a.every_steps : -1;
-    o.resume = ck, o.allreduce_fast = a.allreduce && !strcmp(a.allreduce, "fast");
     o.cb = (ln_callbacks){.user = &v, .start = on_start, .progress = on_progress, .epoch = on_epoch};
     ln_stop_on_signals();
     ln_status st = ln_train(m, train, test, &r, &o, &res);

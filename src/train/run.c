@@ -111,6 +111,18 @@ static void put_str(FILE *f, const char *s)
     free(e);
 }
 
+/* A float as the shortest of %g's precisions that reads back exactly
+ * (0.05, not 0.0500000007). */
+static void put_float(FILE *f, float v)
+{
+    char b[32];
+    for (int p = 6; p <= 9; p++) {
+        snprintf(b, sizeof b, "%.*g", p, v);
+        if (strtof(b, NULL) == v) break;
+    }
+    fputs(b, f);
+}
+
 /* The invocation's first line: what ran, on what, with which recipe. */
 static void log_header(run *u)
 {
@@ -133,10 +145,13 @@ static void log_header(run *u)
         put_str(f, n->class_names[c]);
     }
     if (n->class_names) fputc(']', f);
-    fprintf(f,
-            ",\"recipe\":{\"epochs\":%d,\"batch\":%d,\"lr\":%.9g,\"momentum\":%.9g,\"nesterov\":%d,"
-            "\"weight_decay\":%.9g,\"schedule\":",
-            r->epochs, r->batch, r->lr, r->momentum, r->nesterov, r->weight_decay);
+    fprintf(f, ",\"recipe\":{\"epochs\":%d,\"batch\":%d,\"lr\":", r->epochs, r->batch);
+    put_float(f, r->lr);
+    fputs(",\"momentum\":", f);
+    put_float(f, r->momentum);
+    fprintf(f, ",\"nesterov\":%d,\"weight_decay\":", r->nesterov);
+    put_float(f, r->weight_decay);
+    fputs(",\"schedule\":", f);
     put_str(f, r->schedule);
     fprintf(f, ",\"warmup\":%d,\"seed\":%llu,\"augment\":", r->warmup, (unsigned long long)r->seed);
     put_str(f, r->augment);
@@ -174,10 +189,39 @@ static int log_epoch(run *u, const ln_epoch_stats *s)
 
 /* ---- checks before the first step -------------------------------------- */
 
+/* The checkpoint path and the path checks of a run, from its options
+ * alone (data: the training data's directory, or ""). */
+static void run_paths(const ln_run_options *o, const char *data, char *ckpt, size_t cap, ln_run_paths *p)
+{
+    const char *resume = o->resume ? o->resume->path : NULL;
+    /* where checkpoints go: as asked; resuming, the file resumed from;
+     * otherwise (only a stopped run saves one) next to --save */
+    const char *ck = o->checkpoint ? o->checkpoint : resume;
+    if (ck) snprintf(ckpt, cap, "%s", ck);
+    else snprintf(ckpt, cap, "%.4000s.ckpt", o->save ? o->save : "lenet");
+    *p = (ln_run_paths){
+        .save = o->save, .log = o->log, .ckpt = ckpt, .resume = resume, .data = data,
+        .ckpt_flag = o->checkpoint ? "--checkpoint" : resume ? "--resume" : "checkpoint",
+        .ckpt_hint = o->checkpoint ? ""
+                     : resume ? " (a resumed run saves its checkpoints there; choose another with --checkpoint FILE)"
+                              : " (an interrupted or --stop-after run saves its checkpoint there; choose another "
+                                "with --checkpoint FILE)"};
+}
+
+ln_status ln_run_check_outputs(const ln_run_options *o)
+{
+    if (!o) return LN_OK;
+    char ckpt[4096];
+    ln_run_paths p;
+    run_paths(o, "", ckpt, sizeof ckpt, &p);
+    return ln_run_paths_check(&p);
+}
+
+
 static ln_status check_shape(const ln_net *n, const ln_dataset *d, const char *what)
 {
     if (n->in_c == d->c && n->in_h == d->h && n->in_w == d->w && n->nclasses == d->nclasses) return LN_OK;
-    return ln_fail(LN_ERR_ARG, "%s data: images %dx%dx%d in %d classes, but model %s takes %dx%dx%d in %d", what, d->c,
+    return ln_fail(LN_ERR_FORMAT, "%s data: images %dx%dx%d in %d classes, but model %s takes %dx%dx%d in %d", what, d->c,
                    d->h, d->w, d->nclasses, n->model, n->in_c, n->in_h, n->in_w, n->nclasses);
 }
 
@@ -188,7 +232,7 @@ static ln_status check_resume(run *u)
     const ln_train_state *s = &c->st;
     const ln_recipe *r = u->r;
     if (strcmp(u->net->spec, c->model.net.spec) != 0 || u->net->nparams != c->model.net.nparams)
-        return ln_fail(LN_ERR_ARG, "--resume %s holds a %s run, not this model (%s)", c->path, c->model.net.model,
+        return ln_fail(LN_ERR_FORMAT, "--resume %s holds a %s run, not this model (%s)", c->path, c->model.net.model,
                        u->net->model);
     ln_augment aug = {0};
     if (s->augment[0]) ln_augment_parse(s->augment, &aug);
@@ -215,7 +259,7 @@ static ln_status check_resume(run *u)
     if (s->epoch > r->epochs + 1 || (s->epoch == r->epochs + 1 && s->epoch_step))
         return ln_fail(LN_ERR_ARG, "--epochs %d: %s has already trained %ld epochs", r->epochs, c->path, s->epoch - 1);
     if (u->train.n != s->data_n || u->crc != s->data_crc)
-        return ln_fail(LN_ERR_ARG,
+        return ln_fail(LN_ERR_FORMAT,
                        "--data %s: %d training images (CRC-32 %08x), but checkpoint %s was trained on %ld (%08x): "
                        "not the same data",
                        u->data[0] ? u->data : "(arrays)", u->train.n, (unsigned)u->crc, c->path, s->data_n,
@@ -257,7 +301,7 @@ static ln_status prepare(run *u, const ln_data *train, const ln_data *test)
         const char *name = u->train.class_names[c];
         if (ln_utf8_valid(name, strlen(name))) continue;
         char esc[1024];
-        return ln_fail(LN_ERR_ARG, "--data %s: class folder '%s' is not valid UTF-8, which a model file cannot store "
+        return ln_fail(LN_ERR_FORMAT, "--data %s: class folder '%s' is not valid UTF-8, which a model file cannot store "
                        "(rename the folder)", train->source, ln_text_escape(name, esc, sizeof esc));
     }
     if (strlen(train->source) >= sizeof u->data)
@@ -268,20 +312,10 @@ static ln_status prepare(run *u, const ln_data *train, const ln_data *test)
     if (u->r->augment && ln_augment_parse(u->r->augment, &u->tr.aug)) return LN_ERR_ARG;
     if (u->ck && (st = check_resume(u))) return st;
 
-    /* where checkpoints go: as asked; resuming, the file resumed from;
-     * otherwise (only a stopped run saves one) next to --save */
-    const char *ck = o->checkpoint ? o->checkpoint : u->ck ? u->ck->path : NULL;
-    if (ck) snprintf(u->ckpt, sizeof u->ckpt, "%s", ck);
-    else snprintf(u->ckpt, sizeof u->ckpt, "%.4000s.ckpt", o->save ? o->save : "lenet");
+    ln_run_paths p;
+    run_paths(o, u->data, u->ckpt, sizeof u->ckpt, &p);
     u->periodic = o->checkpoint_every >= 0;
     snprintf(u->res->checkpoint, sizeof u->res->checkpoint, "%s", u->ckpt);
-    ln_run_paths p = {
-        .save = o->save, .log = o->log, .ckpt = u->ckpt, .resume = u->ck ? u->ck->path : NULL, .data = u->data,
-        .ckpt_flag = o->checkpoint ? "--checkpoint" : u->ck ? "--resume" : "checkpoint",
-        .ckpt_hint = o->checkpoint ? ""
-                     : u->ck ? " (a resumed run saves its checkpoints there; choose another with --checkpoint FILE)"
-                             : " (an interrupted or --stop-after run saves its checkpoint there; choose another with "
-                               "--checkpoint FILE)"};
     if ((st = ln_run_paths_check(&p))) return st;
 
     if (u->rank0) {
@@ -334,11 +368,7 @@ static ln_status loop(run *u)
         memcpy(shuffle.s, u->ck->st.rng, sizeof shuffle.s);
     }
     res->step = step, res->total_steps = u->total;
-    if (u->log) log_header(u);
-    if (u->log && log_flush(u)) { /* before any step: nothing to save yet */
-        u->res->log_failed = 1;
-        return ln_fail(LN_ERR_IO, "--log %s: cannot write: %s", u->o->log, strerror(u->log_errno));
-    }
+    if (u->log) log_header(u); /* flushed with the first epoch's line */
     if (cb->start && u->rank0) {
         ln_run_info info = {.threads = u->threads, .processes = ln_dist_size(), .train_images = u->train.n,
                             .test_images = u->test ? u->test->n : 0, .epoch_steps = u->epoch_steps,
