@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lenet/lenet.h"
+#include "lenet/status.h"
 
 /* Stride-1 2-D convolution (cross-correlation, as PyTorch and Keras).
  * x: [n][ic][ih][iw]  w: [oc][ic][kh][kw]  b: [oc]  y: [n][oc][oh][ow]

@@ -6,7 +6,6 @@
  *                  [--names fashion|digits] [--threads N] IDXDIR OUTDIR */
 #include <errno.h>
 #include <fcntl.h>
-#include <omp.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,9 @@
 
 #include <jpeglib.h>
 
-#include "data/dataset.h"
+/* The data come through the public API; JPEG encoding, which it does not
+ * offer, is libjpeg's own. */
+#include "lenet/lenet.h"
 
 static const char *const FASHION[10] = {"0-tshirt-top", "1-trouser", "2-pullover", "3-dress", "4-coat",
                                         "5-sandal",     "6-shirt",   "7-sneaker",  "8-bag",   "9-ankle-boot"};
@@ -138,7 +139,14 @@ static int mkdirs(const char *p)
     return 0;
 }
 
-static int convert(const ln_dataset *d, const char *out, const char *split, const opts *o)
+/* Image i of d (1 x h x w, as the network sees it: bytes / 255) back to bytes. */
+static void gray_bytes(const ln_data *d, int i, float *f, uint8_t *g, size_t len)
+{
+    ln_data_image(d, i, f);
+    for (size_t j = 0; j < len; j++) g[j] = (uint8_t)(f[j] * 255.0f + 0.5f);
+}
+
+static int convert(const ln_data *d, const char *out, const char *split, const opts *o)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", out, split);
@@ -147,24 +155,28 @@ static int convert(const ln_dataset *d, const char *out, const char *split, cons
         snprintf(dir, sizeof dir, "%s/%s/%s", out, split, o->names[c]);
         if (mkdirs(dir)) return -1;
     }
-    int n = o->limit && o->limit < d->n ? o->limit : d->n, failed = 0;
+    int ch, h, w, n = ln_data_count(d), failed = 0;
+    ln_data_shape(d, &ch, &h, &w);
+    size_t len = (size_t)ch * h * w;
 #pragma omp parallel num_threads(o->threads) reduction(+ : failed)
     {
-        uint8_t *rgb = malloc((size_t)o->size * o->size * 3);
+        uint8_t *rgb = malloc((size_t)o->size * o->size * 3), *g = malloc(len);
+        float *f = malloc(len * sizeof *f);
 #pragma omp for schedule(dynamic, 64)
         for (int i = 0; i < n; i++) {
-            if (!rgb || failed) continue;
+            if (!rgb || !g || !f || failed) continue;
             char path[4200];
-            snprintf(path, sizeof path, "%s/%s/%s/%05d.jpg", out, split, o->names[d->labels[i]], i);
-            upscale(d->pixels + (size_t)i * d->h * d->w, d->h, d->w, o->size, rgb);
+            snprintf(path, sizeof path, "%s/%s/%s/%05d.jpg", out, split, o->names[ln_data_label(d, i)], i);
+            gray_bytes(d, i, f, g, len);
+            upscale(g, h, w, o->size, rgb);
             char why[JMSG_LENGTH_MAX + 128];
             if (write_jpeg(path, rgb, o->size, o, why, sizeof why) != 0) {
                 fprintf(stderr, "lenet-idx2jpeg: %s: cannot write: %s\n", path, why);
                 failed++;
             }
         }
-        if (!rgb) failed++;
-        free(rgb);
+        if (!rgb || !g || !f) failed++;
+        free(rgb), free(g), free(f);
     }
     if (!failed) printf("%s/%s: %d images, %dx%d, quality %d%s\n", out, split, n, o->size, o->size, o->quality,
                         o->progressive ? ", progressive" : "");
@@ -185,7 +197,7 @@ static int int_arg(const char *flag, const char *v, int lo, int hi, int *dst)
 
 int main(int argc, char **argv)
 {
-    opts o = {.size = 320, .quality = 90, .names = FASHION, .threads = omp_get_num_procs()};
+    opts o = {.size = 320, .quality = 90, .names = FASHION, .threads = ln_cpu_cores()};
     const char *pos[2];
     int np = 0;
     for (int i = 1; i < argc; i++) {
@@ -221,13 +233,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    ln_dataset tr, te;
-    if (ln_mnist_load(pos[0], "train", &tr) != LN_OK || ln_mnist_load(pos[0], "t10k", &te) != LN_OK) {
+    ln_data *tr = NULL, *te = NULL;
+    if (ln_data_mnist(pos[0], "train", &tr) != LN_OK || ln_data_mnist(pos[0], "t10k", &te) != LN_OK ||
+        (o.limit && (ln_data_limit(tr, o.limit, 1) != LN_OK || ln_data_limit(te, o.limit, 1) != LN_OK))) {
         fprintf(stderr, "lenet-idx2jpeg: %s\n", ln_last_error());
+        ln_data_free(tr);
+        ln_data_free(te);
         return 1;
     }
-    int rc = mkdirs(pos[1]) || convert(&tr, pos[1], "train", &o) || convert(&te, pos[1], "val", &o) ? 1 : 0;
-    ln_dataset_free(&tr);
-    ln_dataset_free(&te);
+    int rc = mkdirs(pos[1]) || convert(tr, pos[1], "train", &o) || convert(te, pos[1], "val", &o) ? 1 : 0;
+    ln_data_free(tr);
+    ln_data_free(te);
     return rc;
 }

@@ -76,8 +76,9 @@ LN_API ln_status ln_data_wrap_float(const float *pixels, const uint8_t *labels, 
                                     int width, int classes, ln_data **out);
 /* Give the dataset a copy of names[0..classes) (NULL removes them). */
 LN_API ln_status ln_data_set_class_names(ln_data *d, const char *const *names);
-/* Keep n images: an MNIST split keeps its first n; a folder's (sorted by
- * class) n drawn with `seed`, in order. */
+/* Keep n images (n >= 1; at least the count keeps all): data without
+ * class names (an MNIST split, arrays) keeps its first n; a folder's
+ * (sorted by class) n drawn with `seed`, in order. */
 LN_API ln_status ln_data_limit(ln_data *d, int n, uint64_t seed);
 LN_API void ln_data_free(ln_data *d);
 
@@ -89,7 +90,7 @@ LN_API const char *ln_data_class_name(const ln_data *d, int c);
 /* Where the data came from (a directory, absolute if it could be
  * resolved), or "" for arrays. */
 LN_API const char *ln_data_source(const ln_data *d);
-/* Label of image i. */
+/* Label of image i (-1 outside 0..count-1). */
 LN_API int ln_data_label(const ln_data *d, int i);
 /* Image i as the network sees it: c*h*w floats (8-bit pixels / 255). */
 LN_API ln_status ln_data_image(const ln_data *d, int i, float *dst);

@@ -1,7 +1,8 @@
 /* Evaluation and prediction. All calls are read-only on the model and
- * data, parallel across images (ln_exec), and give the same numbers for
- * any thread count. Probabilities are the softmax's (or, for an RBF output
- * layer, the softmax of the negated distances). */
+ * data, parallel across images (ln_exec; ln_gradients runs on one thread),
+ * and give the same numbers for any thread count. Probabilities are the
+ * softmax's (or, for an RBF output layer, the softmax of the negated
+ * distances). */
 #ifndef LENET_EVAL_H
 #define LENET_EVAL_H
 #include <stdint.h>
@@ -34,7 +35,8 @@ LN_API ln_status ln_predict_data(const ln_model *m, const ln_data *d, int first,
  * shape, floats as the network sees them (8-bit pixels / 255). */
 LN_API ln_status ln_predict(const ln_model *m, const float *images, int n, const ln_exec *x, float *probs);
 /* Probabilities of one JPEG file, decoded and resized as the folder
- * loader does (the model must take 3 channels). */
+ * loader does (the model must take 3 channels, or 1: the mean of the
+ * three). Errors name the file. */
 LN_API ln_status ln_predict_jpeg(const ln_model *m, const char *path, const ln_exec *x, float *probs);
 /* The most probable class (the first on ties). */
 LN_API int ln_argmax(const float *probs, int classes);

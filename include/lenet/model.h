@@ -103,8 +103,10 @@ LN_API ln_status ln_model_find_tensor(const ln_model *m, const char *name, ln_te
 LN_API size_t ln_model_param_len(const ln_model *m);
 /* Copy `len` floats of the parameter array from `offset` into dst. */
 LN_API ln_status ln_model_read_params(const ln_model *m, size_t offset, float *dst, size_t len);
-/* Overwrite `len` floats from `offset` with src. Refuses NaN and infinity
- * (nothing is written then) and writes into a connection table's gaps. */
+/* Overwrite `len` floats from `offset` with src. Nothing is written when
+ * src holds a NaN or infinity (LN_ERR_NUMERIC) or a nonzero value for a
+ * weight a connection table leaves out (LN_ERR_ARG: those stay 0; writing
+ * 0 there is fine, so what ln_model_read_params gave can be written back). */
 LN_API ln_status ln_model_write_params(ln_model *m, size_t offset, const float *src, size_t len);
 
 #ifdef __cplusplus

@@ -17,7 +17,7 @@ extern "C" {
  * bitwise identical for any thread count. */
 typedef struct ln_exec {
     int threads;         /* OpenMP threads; 0: the number of cores */
-    const char *kernels; /* a kernel set's name, "auto", or NULL: auto */
+    const char *kernels; /* a kernel set's name, or "auto" or NULL: $LENET_KERNELS if set, else the best */
 } ln_exec;
 
 /* Check that a kernel set is built and runs on this CPU; LN_ERR_ARG names

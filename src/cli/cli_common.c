@@ -1,5 +1,7 @@
+/* What every subcommand shares: errors, execution settings, models and
+ * data, and printing names safely. */
 #include <math.h>
-#include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +9,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "core/text.h"
-#include "nn/net.h"
-#include "nn/spec.h"
 #include "opts.h"
 
 int cli_fail(const char *cmd)
@@ -18,15 +17,82 @@ int cli_fail(const char *cmd)
     return EXIT_RUNTIME;
 }
 
-int cli_kernels(const char *cmd, const char *want, const ln_kernels **k)
+int cli_exec(const char *cmd, const char *kernels, int threads, ln_exec *x)
 {
-    ln_status st = ln_kernels_select(want, k);
-    if (st == LN_OK) return 0;
-    fprintf(stderr, "lenet %s: %s\n", cmd, ln_last_error());
+    /* a set the CPU lacks is a usage error too: tests/interop reads exit 2
+     * as "not on this CPU" */
+    if (kernels && !strcmp(kernels, "auto")) kernels = NULL; /* as ln_exec reads it: $LENET_KERNELS first */
+    if (ln_kernels_check(kernels) != LN_OK) {
+        fprintf(stderr, "lenet %s: %s\n", cmd, ln_last_error());
+        return EXIT_USAGE;
+    }
+    *x = (ln_exec){.threads = threads, .kernels = kernels};
+    return 0;
+}
+
+const char *cli_kernel_name(const ln_exec *x)
+{
+    const char *k = x ? x->kernels : NULL;
+    if (!k || !*k) k = getenv("LENET_KERNELS"); /* as the library reads it */
+    return !k || !*k || !strcmp(k, "auto") ? ln_kernel_set_auto() : k;
+}
+
+const char *cli_kernels_help(void)
+{
+    static char help[256];
+    if (help[0]) return help;
+    size_t n = (size_t)snprintf(help, sizeof help, "kernel set: auto");
+    for (const char *const *s = ln_kernel_sets(); *s && n < sizeof help; s++)
+        n += (size_t)snprintf(help + n, sizeof help - n, ", %s", *s);
+    if (n < sizeof help)
+        snprintf(help + n, sizeof help - n, " (default auto: the best this CPU runs; or $LENET_KERNELS)");
+    return help;
+}
+
+int cli_default_threads(void) { return ln_cpu_cores(); }
+
+int cli_check_model(const char *cmd, const char *model)
+{
+    if (ln_model_check(model) == LN_OK) return 0;
+    /* the library names the argument "model"; here it is a flag */
+    const char *e = ln_last_error();
+    if (!strncmp(e, "model: ", 7)) e += 7;
+    fprintf(stderr, "lenet %s: %s%s\n", cmd, strncmp(e, "--model", 7) ? "--model: " : "", e);
     return EXIT_USAGE;
 }
 
-int cli_default_threads(void) { return omp_get_num_procs(); }
+/* One line naming the first tensor of m holding a NaN or an infinity. */
+static int check_finite(const char *cmd, const char *path, const ln_model *m)
+{
+    float buf[4096];
+    for (int t = 0; t < ln_model_tensors(m); t++) {
+        ln_tensor_info ti;
+        if (ln_model_tensor(m, t, &ti) != LN_OK) return cli_fail(cmd);
+        for (size_t i = 0; i < ti.len; i += sizeof buf / sizeof *buf) {
+            size_t n = ti.len - i < sizeof buf / sizeof *buf ? ti.len - i : sizeof buf / sizeof *buf;
+            if (ln_model_read_params(m, ti.offset + i, buf, n) != LN_OK) return cli_fail(cmd);
+            for (size_t k = 0; k < n; k++) {
+                if (isfinite(buf[k])) continue;
+                fprintf(stderr, "lenet %s: %s: %s holds %s at index %zu (a model with non-finite weights is unusable)\n",
+                        cmd, path, ti.name, isnan(buf[k]) ? "NaN" : "an infinity", i + k);
+                return EXIT_RUNTIME;
+            }
+        }
+    }
+    return 0;
+}
+
+int cli_load_model(const char *cmd, const char *path, ln_model **m)
+{
+    *m = NULL;
+    if (ln_model_load(path, m) != LN_OK) return cli_fail(cmd);
+    int rc = check_finite(cmd, path, *m);
+    if (rc) {
+        ln_model_free(*m);
+        *m = NULL;
+    }
+    return rc;
+}
 
 const char *cli_grouped(long long v, char *buf, int cap)
 {
@@ -41,60 +107,56 @@ const char *cli_grouped(long long v, char *buf, int cap)
     return buf;
 }
 
-int cli_check_model(const char *cmd, const char *model)
+static int count(const ln_data *d) { return d ? ln_data_count(d) : 0; }
+
+/* An MNIST-format directory (or a path that is no folder at all: the
+ * MNIST loader's message says what is missing, with the package hint). */
+static int load_mnist(const char *cmd, const cli_data *o, ln_data **train, ln_data **test)
 {
-    char name[32], err[256];
-    char *text;
-    if (ln_spec_resolve(model, name, sizeof name, &text) != LN_OK) {
-        fprintf(stderr, "lenet %s: %s\n", cmd, ln_last_error());
+    if (o->val_split > 0.0) {
+        fprintf(stderr, "lenet %s: --val-split: %s has its own test split (t10k)\n", cmd, o->dir);
         return EXIT_USAGE;
     }
-    ln_spec s;
-    ln_status st = ln_spec_parse(text, &s, err, sizeof err);
-    free(text);
-    if (st != LN_OK) {
-        fprintf(stderr, "lenet %s: --model: %s\n", cmd, err);
-        return EXIT_USAGE;
+    if ((!o->test_only && ln_data_mnist(o->dir, "train", train) != LN_OK) ||
+        ln_data_mnist(o->dir, "t10k", test) != LN_OK) {
+        ln_data_free(*train);
+        *train = NULL;
+        return cli_fail(cmd);
     }
-    return 0;
+    if (o->test_only) return 0;
+    /* a model is built for the training images and run on the test
+     * images: they must agree */
+    int c[2], h[2], w[2], k[2];
+    ln_data_shape(*test, &c[0], &h[0], &w[0]);
+    ln_data_shape(*train, &c[1], &h[1], &w[1]);
+    k[0] = ln_data_classes(*test), k[1] = ln_data_classes(*train);
+    if (c[0] == c[1] && h[0] == h[1] && w[0] == w[1] && k[0] == k[1]) return 0;
+    fprintf(stderr, "lenet %s: --data %s: the test images (t10k) are %dx%dx%d with %d classes, the training "
+            "images %dx%dx%d with %d: the two splits must agree\n", cmd, o->dir, c[0], h[0], w[0], k[0], c[1], h[1],
+            w[1], k[1]);
+    ln_data_free(*train), ln_data_free(*test);
+    *train = *test = NULL;
+    return EXIT_RUNTIME;
 }
 
-int cli_load_data(const char *cmd, const cli_data *o, ln_dataset *train, ln_dataset *test)
+int cli_load_data(const char *cmd, const cli_data *o, ln_data **train, ln_data **test)
 {
-    *train = (ln_dataset){0}, *test = (ln_dataset){0};
+    *train = *test = NULL;
     struct stat sb;
-    /* a missing folder gets the MNIST loader's message (with the package hint) */
-    if (ln_is_mnist_dir(o->dir) || stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        if (o->val_split > 0.0) {
-            fprintf(stderr, "lenet %s: --val-split: %s has its own test split (t10k)\n", cmd, o->dir);
-            return EXIT_USAGE;
-        }
-        if ((!o->test_only && ln_mnist_load(o->dir, "train", train)) || ln_mnist_load(o->dir, "t10k", test)) {
-            ln_dataset_free(train);
-            return cli_fail(cmd);
-        }
-        /* a model is built for the training images and run on the test
-         * images: they must agree, or the test pass reads past them */
-        if (!o->test_only && (test->c != train->c || test->h != train->h || test->w != train->w ||
-                              test->nclasses != train->nclasses)) {
-            fprintf(stderr, "lenet %s: --data %s: the test images (t10k) are %dx%dx%d with %d classes, the training "
-                    "images %dx%dx%d with %d: the two splits must agree\n", cmd, o->dir, test->c, test->h, test->w,
-                    test->nclasses, train->c, train->h, train->w, train->nclasses);
-            ln_dataset_free(train);
-            ln_dataset_free(test);
-            return EXIT_RUNTIME;
-        }
-        return 0;
-    }
-    ln_folder_opts fo = {.h = o->h, .w = o->w, .val_split = o->val_split, .seed = o->seed, .strict = o->strict,
-                         .cache = o->cache, .threads = o->threads};
-    ln_folder_report rep;
-    if (ln_folder_load(o->dir, &fo, train, test, &rep) != LN_OK) return cli_fail(cmd);
+    if (ln_data_is_mnist(o->dir) || stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return load_mnist(cmd, o, train, test);
+    ln_jpeg_options jo;
+    ln_jpeg_options_init(&jo);
+    jo.height = o->h, jo.width = o->w, jo.val_split = o->val_split, jo.seed = o->seed, jo.strict = o->strict;
+    jo.cache = o->cache, jo.threads = o->threads, jo.messages = o->quiet ? NULL : stderr;
+    ln_jpeg_report rep;
+    if (ln_data_jpeg_folder(o->dir, &jo, train, test, &rep) != LN_OK) return cli_fail(cmd);
     if (rep.cache_note[0]) fprintf(stderr, "lenet %s: %s\n", cmd, rep.cache_note);
     if (o->quiet_summary) return 0;
     char a[32], b[32], c[32];
-    printf("data %s: %s layout, %d classes, %s train / %s %s images; ", o->dir, rep.layout, train->nclasses,
-           cli_grouped(train->n, a, sizeof a), cli_grouped(test->n, b, sizeof b), !strcmp(rep.layout, "classes") ? "held-out" : "val");
+    printf("data %s: %s layout, %d classes, %s train / %s %s images; ", o->dir, rep.layout, ln_data_classes(*train),
+           cli_grouped(count(*train), a, sizeof a), cli_grouped(count(*test), b, sizeof b),
+           !strcmp(rep.layout, "classes") ? "held-out" : "val");
     if (rep.cached)
         printf("read from cache %s in %.2f s", rep.cache_path, rep.seconds);
     else
@@ -112,36 +174,75 @@ const char *cli_model_help(void)
     static char help[256];
     if (help[0]) return help;
     size_t n = 0;
-    for (int i = 0; ln_spec_builtin_name(i) && n < sizeof help; i++)
-        n += (size_t)snprintf(help + n, sizeof help - n, "%s%s", ln_spec_builtin_name(i), i ? ", " : " (default), ");
+    const char *const *b = ln_model_builtins();
+    for (int i = 0; b[i] && n < sizeof help; i++)
+        n += (size_t)snprintf(help + n, sizeof help - n, "%s%s", b[i], i ? ", " : " (default), ");
     if (n < sizeof help) snprintf(help + n, sizeof help - n, "or a layer list or file (docs/MODELS.md)");
     return help;
 }
 
-int cli_check_finite(const char *cmd, const char *path, const ln_net *net, const float *velocity)
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-    for (int pass = 0; pass < (velocity ? 2 : 1); pass++) {
-        const float *base = pass ? velocity : net->params;
-        for (int i = 0; i < net->nlayers; i++) {
-            const ln_layer *l = &net->layers[i];
-            const struct { const char *part; size_t off, len; } t[2] = {{"weight", l->w_off, l->w_len},
-                                                                      {"bias", l->b_off, l->b_len}};
-            for (int j = 0; j < 2; j++)
-                for (size_t k = 0; k < t[j].len; k++) {
-                    float v = base[t[j].off + k];
-                    if (isfinite(v)) continue;
-                    fprintf(stderr, "lenet %s: %s: %s%s.%s holds %s at index %zu (a model with non-finite weights "
-                            "is unusable)\n", cmd, path, pass ? "momentum of " : "", l->name, t[j].part,
-                            isnan(v) ? "NaN" : "an infinity", k);
-                    return EXIT_RUNTIME;
-                }
-        }
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (!k || c > 0xf4 || k > n) return 0;
+    uint32_t cp = c & (0x3f >> (k - 1));
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
     }
-    return 0;
+    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return k;
+}
+
+/* Write the escaped s to out (when out), pieces whole, stopping before a
+ * piece that would pass `room` bytes; returns the bytes written (no NUL). */
+static size_t escape(const char *s, char *out, size_t room)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        char piece[32];
+        size_t plen = 0;
+        if (k == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\') {
+            piece[0] = (char)u[i], plen = 1;
+        } else if (k == 1 && u[i] == '\\') {
+            memcpy(piece, "\\\\", 2), plen = 2;
+        } else if (k > 1 && !(k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
+            memcpy(piece, u + i, k), plen = k;
+        } else { /* a control (C1 included), or a byte of invalid UTF-8: each byte escaped */
+            if (!k) k = 1;
+            for (size_t j = 0; j < k; j++) plen += (size_t)snprintf(piece + plen, sizeof piece - plen, "\\x%02x", u[i + j]);
+        }
+        if (o + plen > room) return o;
+        if (out) memcpy(out + o, piece, plen);
+        o += plen;
+        i += k;
+    }
+    return o;
+}
+
+const char *cli_escape(const char *s, char *buf, size_t cap)
+{
+    if (!cap) return buf;
+    size_t need = escape(s, NULL, (size_t)-1);
+    if (need < cap) {
+        buf[escape(s, buf, need)] = 0;
+        return buf;
+    }
+    size_t o = cap > 4 ? escape(s, buf, cap - 4) : 0; /* cut at a piece boundary, with a visible mark */
+    snprintf(buf + o, cap - o, "...");
+    return buf;
 }
 
 static const char *const FASHION[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+const char *cli_fashion_name(int c) { return c >= 0 && c < 10 ? FASHION[c] : NULL; }
 
 int cli_is_fashion(const char *dir)
 {
@@ -150,10 +251,11 @@ int cli_is_fashion(const char *dir)
     return 0;
 }
 
-const char *cli_class_name(const ln_net *net, int fashion, int c, char *buf, size_t cap)
+const char *cli_class_name(const ln_model *m, int fashion, int c, char *buf, size_t cap)
 {
-    if (net->class_names) return ln_text_escape(net->class_names[c], buf, cap);
-    if (fashion && net->nclasses == 10 && c >= 0 && c < 10) snprintf(buf, cap, "%s", FASHION[c]);
+    const char *name = ln_model_class_name(m, c);
+    if (name) return cli_escape(name, buf, cap);
+    if (fashion && ln_model_classes(m) == 10 && cli_fashion_name(c)) snprintf(buf, cap, "%s", FASHION[c]);
     else snprintf(buf, cap, "%d", c);
     return buf;
 }

@@ -1,70 +1,22 @@
 /* lenet probe: the numbers an independent implementation checks lenet
  * against (tools/torch_interop.py check, tests/interop): the last layer's
  * outputs on the first --count test images, the loss gradient of every
- * trained tensor on the first --batch test images from the plain forward and
- * backward pass, and the weights after one real training step
- * (ln_trainer_step: momentum 0, weight decay 0) on the same images. */
+ * trained tensor on the first --batch test images (ln_gradients), and the
+ * weights after one real training step (ln_train: one epoch of one batch,
+ * momentum 0, weight decay 0) on the same images. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
-#include "io/atomic_file.h"
-#include "io/model_file.h"
-#include "io/safetensors.h"
 #include "opts.h"
-#include "train/trainer.h"
-
-enum { MAX_OUT = 4 * LN_MAX_LAYERS + 4 };
-
-typedef struct probe_out {
-    ln_st_tensor t[MAX_OUT];
-    char names[MAX_OUT][48];
-    int n;
-} probe_out;
-
-static ln_st_tensor *add(probe_out *o, const char *prefix, const char *name, const float *data)
-{
-    snprintf(o->names[o->n], sizeof o->names[o->n], "%s%s", prefix, name);
-    o->t[o->n] = (ln_st_tensor){.name = o->names[o->n], .data = data};
-    return &o->t[o->n++];
-}
-
-/* One entry per trained tensor of net, named prefix + the model file's name,
- * shaped as in the model file, its data at base + the parameter offset. */
-static void add_params(probe_out *o, const ln_net *net, const char *prefix, const float *base)
-{
-    char name[40];
-    for (int i = 0; i < net->nlayers; i++) {
-        const ln_layer *l = &net->layers[i];
-        if (!l->w_len || l->frozen) continue; /* RBF prototypes are fixed */
-        snprintf(name, sizeof name, "%s.weight", l->name);
-        ln_st_tensor *t = add(o, prefix, name, base + l->w_off);
-        t->shape[0] = l->out_c, t->shape[1] = l->in_c, t->shape[2] = t->shape[3] = l->k;
-        t->ndim = l->kind == LN_L_SUBSAMPLE ? 1 : l->kind == LN_L_CONV ? 4 : 2;
-        snprintf(name, sizeof name, "%s.bias", l->name);
-        t = add(o, prefix, name, base + l->b_off);
-        t->ndim = 1, t->shape[0] = l->out_c;
-    }
-}
-
-/* Logits (the softmax's input) or RBF distances of images [0, count), and
- * lenet's predicted class for each, `cap` images at a time. */
-static void outputs(const ln_net *net, const ln_kernels *k, ln_workspace *ws, const ln_dataset *d, int count,
-                    float *logits, float *pred)
-{
-    int nl = net->nlayers, nc = net->nclasses, rbf = net->layers[nl - 1].kind == LN_L_RBF;
-    uint32_t idx[256];
-    for (int lo = 0; lo < count; lo += ws->cap) {
-        int m = count - lo < ws->cap ? count - lo : ws->cap;
-        for (int i = 0; i < m; i++) idx[i] = (uint32_t)(lo + i);
-        ln_load_chunk(d, idx, m, ws, NULL);
-        ln_forward(net, k, ws, m, 0, 0.0f);
-        const float *z = rbf ? ws->act[nl - 1] : ws->act[nl - 2], *p = ln_ws_probs(net, ws);
-        for (int j = 0; j < m * nc; j++) logits[(size_t)lo * nc + j] = rbf ? -z[j] : z[j]; /* RBF stores -y */
-        for (int i = 0; i < m; i++) pred[lo + i] = (float)ln_argmax(p + (size_t)i * nc, nc);
-    }
-}
+/* The last layer's raw outputs (logits, RBF distances) are not in the
+ * public API, whose predictions are probabilities: this file's one use of
+ * the library's internals (outputs() below). */
+#include "api/exec.h"
+#include "api/handles.h"
+#include "nn/pass.h"
 
 typedef struct probe_args {
     const char *load, *out, *kernels;
@@ -72,104 +24,194 @@ typedef struct probe_args {
     float lr;
 } probe_args;
 
-/* Outputs, the plain pass's gradient, then the trainer's step (which
- * changes net's weights), written to a->out. */
-static ln_status measure(ln_net *net, const ln_kernels *k, const ln_dataset *test, const probe_args *a)
+/* Logits (the softmax's input) or RBF distances of the first `count`
+ * images of d, `cap` at a time. */
+static ln_status outputs(const ln_model *m, const ln_exec *x, const ln_data *d, int count, float *logits)
 {
-    int count = a->count, batch = a->batch, nc = net->nclasses;
-    ln_workspace ws = {0};
-    ln_trainer tr = {0};
-    float *logits = malloc((size_t)count * nc * sizeof *logits), *pred = malloc((size_t)count * sizeof *pred);
-    float *grads = calloc(net->nparams, sizeof *grads);
-    ln_status st = logits && pred && grads ? ln_ws_alloc(net, k, batch, &ws) : ln_fail(LN_ERR_NOMEM, "out of memory");
-    if (st == LN_OK) outputs(net, k, &ws, test, count, logits, pred);
-
-    /* the plain pass: dloss/dparams of the batch's mean loss, as one chunk */
-    uint32_t idx[256];
-    for (int i = 0; i < batch; i++) idx[i] = (uint32_t)i;
-    float loss = 0.0f, step_loss = 0.0f;
-    if (st == LN_OK) {
-        ln_load_chunk(test, idx, batch, &ws, NULL);
-        loss = (float)(ln_forward(net, k, &ws, batch, 1, 1.0f / batch) / batch);
-        ln_backward(net, k, &ws, batch, grads, NULL);
+    const ln_net *net = &m->net;
+    const ln_kernels *k;
+    int threads, nl = net->nlayers, nc = net->nclasses, rbf = net->layers[nl - 1].kind == LN_L_RBF, cap = 64;
+    ln_status st = ln_exec_resolve(x, &threads, &k);
+    ln_workspace ws;
+    if (st != LN_OK || (st = ln_ws_alloc_infer(net, k, cap, &ws)) != LN_OK) return st;
+    size_t len = (size_t)net->in_c * net->in_h * net->in_w;
+    for (int lo = 0; lo < count && st == LN_OK; lo += cap) {
+        int n = count - lo < cap ? count - lo : cap;
+        for (int i = 0; i < n && st == LN_OK; i++) st = ln_data_image(d, lo + i, ws.x0 + (size_t)i * len);
+        if (st != LN_OK) break;
+        ln_forward(net, k, &ws, n, 0, 0.0f);
+        const float *z = rbf ? ws.act[nl - 1] : ws.act[nl - 2];
+        for (int j = 0; j < n * nc; j++) logits[(size_t)lo * nc + j] = rbf ? -z[j] : z[j]; /* RBF stores -y */
     }
-    /* the real step: the trainer's chunks, threads and fused dense updates */
-    double sum = 0.0;
-    int correct;
-    ln_sgd opt = {.lr = a->lr};
-    if (st == LN_OK) st = ln_trainer_init(&tr, net, k, a->threads, batch);
-    if (st == LN_OK) st = ln_trainer_step(&tr, test, idx, batch, &opt, &sum, &correct);
-    step_loss = (float)(sum / batch);
+    ln_ws_free(&ws);
+    return st;
+}
 
-    probe_out o = {.n = 0};
-    ln_st_tensor *t = add(&o, "", "logits", logits);
-    t->ndim = 2, t->shape[0] = count, t->shape[1] = nc;
-    t = add(&o, "", "pred", pred);
-    t->ndim = 1, t->shape[0] = count;
-    add(&o, "", "loss", &loss)->ndim = 0;
-    add(&o, "", "step_loss", &step_loss)->ndim = 0;
-    add_params(&o, net, "grad.", grads);
-    add_params(&o, net, "step.", net->params);
+/* The first n images of d as floats and labels. */
+static ln_status first_images(const ln_data *d, int n, float *images, uint8_t *labels)
+{
+    int c, h, w;
+    ln_data_shape(d, &c, &h, &w);
+    size_t len = (size_t)c * h * w;
+    for (int i = 0; i < n; i++) {
+        ln_status st = ln_data_image(d, i, images + (size_t)i * len);
+        if (st != LN_OK) return st;
+        labels[i] = (uint8_t)ln_data_label(d, i);
+    }
+    return LN_OK;
+}
+
+/* One SGD step on the batch as the trainer takes it: a run of one epoch
+ * over exactly these images (shuffling one batch only reorders a sum). */
+static ln_status sgd_step(ln_model *m, const ln_exec *x, const float *images, const uint8_t *labels, int batch,
+                          const probe_args *a, double *loss)
+{
+    int c, h, w;
+    ln_model_input(m, &c, &h, &w);
+    ln_data *d;
+    ln_status st = ln_data_wrap_float(images, labels, batch, c, h, w, ln_model_classes(m), &d);
+    if (st != LN_OK) return st;
+    ln_recipe r;
+    ln_recipe_init(&r, "default");
+    r.epochs = 1, r.batch = batch, r.lr = a->lr, r.momentum = 0.0f, r.nesterov = 0, r.weight_decay = 0.0f;
+    r.schedule = "constant", r.warmup = 0, r.augment = NULL, r.limit = 0;
+    ln_run_options o;
+    ln_run_options_init(&o);
+    o.exec = *x;
+    /* written only if the run were stopped; beside --out, whose folder is writable */
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", a->out);
+    o.checkpoint = ckpt;
+    ln_run_result res;
+    st = ln_train(m, d, NULL, &r, &o, &res);
+    *loss = res.last.train_loss;
+    ln_data_free(d);
+    return st;
+}
+
+/* Tensors of m's trained parameters named prefix + the model file's names,
+ * their data at base + the parameter offset; names in names[]. */
+static int add_params(const ln_model *m, const char *prefix, const float *base, cli_tensor *t, char (*names)[64])
+{
+    int n = 0;
+    for (int i = 0; i < ln_model_tensors(m); i++) {
+        ln_tensor_info ti;
+        if (ln_model_tensor(m, i, &ti) != LN_OK || !ti.trainable) continue; /* RBF prototypes are fixed */
+        snprintf(names[n], sizeof names[n], "%s%s", prefix, ti.name);
+        t[n] = (cli_tensor){.name = names[n], .ndim = ti.ndim, .data = base + ti.offset};
+        for (int d = 0; d < ti.ndim; d++) t[n].shape[d] = ti.shape[d];
+        n++;
+    }
+    return n;
+}
+
+/* Outputs, gradients, then the step (which changes m's weights), written
+ * to a->out. */
+static int measure(ln_model *m, const ln_exec *x, const ln_data *test, const probe_args *a)
+{
+    int count = a->count, batch = a->batch, nc = ln_model_classes(m), c, h, w;
+    ln_model_input(m, &c, &h, &w);
+    size_t np = ln_model_param_len(m), len = (size_t)c * h * w;
+    float *logits = malloc((size_t)count * nc * sizeof *logits), *pred = malloc((size_t)count * sizeof *pred);
+    float *probs = malloc((size_t)count * nc * sizeof *probs), *images = malloc((size_t)batch * len * sizeof *images);
+    float *grads = malloc(np * sizeof *grads), *step = malloc(np * sizeof *step);
+    uint8_t labels[256];
+    int nt = 2 * ln_model_tensors(m) + 4, rc = EXIT_RUNTIME;
+    cli_tensor *t = malloc((size_t)nt * sizeof *t);
+    char(*names)[64] = malloc((size_t)nt * sizeof *names);
+    double sum = 0.0, step_sum = 0.0;
+    if (!logits || !pred || !probs || !images || !grads || !step || !t || !names) {
+        fprintf(stderr, "lenet probe: out of memory\n");
+        goto out;
+    }
+    if (outputs(m, x, test, count, logits) != LN_OK || ln_predict_data(m, test, 0, count, x, probs) != LN_OK ||
+        first_images(test, batch, images, labels) != LN_OK ||
+        ln_gradients(m, images, labels, batch, x, grads, &sum) != LN_OK ||
+        sgd_step(m, x, images, labels, batch, a, &step_sum) != LN_OK ||
+        ln_model_read_params(m, 0, step, np) != LN_OK) {
+        rc = cli_fail("probe");
+        goto out;
+    }
+    for (int i = 0; i < count; i++) pred[i] = (float)ln_argmax(probs + (size_t)i * nc, nc);
+    for (size_t i = 0; i < np; i++) grads[i] /= (float)batch; /* of the batch's mean loss, as PyTorch's */
+    float loss = (float)(sum / batch), step_loss = (float)step_sum;
+    int n = 0;
+    t[n++] = (cli_tensor){.name = "logits", .ndim = 2, .shape = {count, nc}, .data = logits};
+    t[n++] = (cli_tensor){.name = "pred", .ndim = 1, .shape = {count}, .data = pred};
+    t[n++] = (cli_tensor){.name = "loss", .ndim = 0, .data = &loss};
+    t[n++] = (cli_tensor){.name = "step_loss", .ndim = 0, .data = &step_loss};
+    int g = add_params(m, "grad.", grads, t + n, names);
+    n += g;
+    n += add_params(m, "step.", step, t + n, names + g);
     char cnt[16], bat[16], lrs[32], thr[16];
     snprintf(cnt, sizeof cnt, "%d", count);
     snprintf(bat, sizeof bat, "%d", batch);
     snprintf(lrs, sizeof lrs, "%.9g", (double)a->lr);
     snprintf(thr, sizeof thr, "%d", a->threads);
-    ln_st_meta m[] = {{"format", "lenet-probe"}, {"model", net->model}, {"spec", net->spec}, {"kernels", k->isa},
-                      {"count", cnt},           {"batch", bat},       {"lr", lrs},         {"threads", thr}};
-    if (st == LN_OK) st = ln_st_write(a->out, o.t, o.n, m, (int)(sizeof m / sizeof m[0]));
-    if (st == LN_OK)
-        printf("%s: %s, kernels %s: outputs of %d test images; gradient and one SGD step (lr %g) on %d, "
-               "loss %.6f\n", a->out, net->model, k->isa, count, (double)a->lr, batch, (double)loss);
-    ln_trainer_free(&tr);
-    ln_ws_free(&ws);
-    free(logits);
-    free(pred);
-    free(grads);
-    return st;
+    const char *kernels = cli_kernel_name(x);
+    const char *const meta[][2] = {{"format", "lenet-probe"}, {"model", ln_model_name(m)}, {"spec", ln_model_spec(m)},
+                                   {"kernels", kernels},      {"count", cnt},             {"batch", bat},
+                                   {"lr", lrs},               {"threads", thr}};
+    if (cli_write_tensors("probe", a->out, t, n, meta, (int)(sizeof meta / sizeof meta[0])) == 0) {
+        printf("%s: %s, kernels %s: outputs of %d test images; gradient and one SGD step (lr %g) on %d, loss %.6f\n",
+               a->out, ln_model_name(m), kernels, count, (double)a->lr, batch, (double)loss);
+        rc = EXIT_OK;
+    }
+out:
+    free(logits), free(pred), free(probs), free(images), free(grads), free(step), free(t), free(names);
+    return rc;
 }
 
 static int probe(const cli_data *cd, const probe_args *a)
 {
-    const ln_kernels *k;
-    int rc = cli_kernels("probe", a->kernels, &k);
+    ln_exec x;
+    int rc = cli_exec("probe", a->kernels, a->threads, &x);
     if (rc) return rc;
-    ln_net net = {0};
-    ln_dataset train, test;
-    if (ln_net_load(a->load, &net) != LN_OK) return cli_fail("probe");
+    ln_model *m;
+    if ((rc = cli_load_model("probe", a->load, &m))) return rc;
+    int mc, mh, mw, c, h, w;
+    ln_model_input(m, &mc, &mh, &mw);
     cli_data d = *cd;
-    d.h = net.in_h, d.w = net.in_w;
+    d.h = mh, d.w = mw;
+    ln_data *train, *test;
     if (!(rc = cli_load_data("probe", &d, &train, &test))) {
-        int need = a->count > a->batch ? a->count : a->batch;
-        if (test.c != net.in_c || test.h != net.in_h || test.w != net.in_w || test.nclasses != net.nclasses ||
-            test.n < need) {
+        int need = a->count > a->batch ? a->count : a->batch, n = ln_data_count(test), k = ln_data_classes(test);
+        ln_data_shape(test, &c, &h, &w);
+        if (c != mc || h != mh || w != mw || k != ln_model_classes(m) || n < need) {
             fprintf(stderr, "lenet probe: %s: %d test images of %dx%dx%d, %d classes; %s needs %dx%dx%d, "
-                            "%d classes and %d images\n", cd->dir, test.n, test.c, test.h, test.w, test.nclasses,
-                    a->load, net.in_c, net.in_h, net.in_w, net.nclasses, need);
+                            "%d classes and %d images\n", cd->dir, n, c, h, w, k, a->load, mc, mh, mw,
+                    ln_model_classes(m), need);
             rc = EXIT_RUNTIME;
-        } else if (measure(&net, k, &test, a) != LN_OK) {
-            rc = cli_fail("probe");
+        } else {
+            rc = measure(m, &x, test, a);
         }
-        ln_dataset_free(&train);
-        ln_dataset_free(&test);
+        ln_data_free(train);
+        ln_data_free(test);
     }
-    ln_net_free(&net);
+    ln_model_free(m);
     return rc;
+}
+
+/* 1 when a and b both exist and are the same file. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 int cmd_probe(int argc, char **argv)
 {
     probe_args a = {.count = 1000, .batch = 32, .threads = cli_default_threads(), .lr = 0.1f};
-    cli_data cd = {.dir = LN_DEFAULT_DATA_DIR, .seed = 1, .quiet_summary = 1, .test_only = 1};
+    cli_data cd = {.dir = LN_FASHION_MNIST_DIR, .seed = 1, .quiet_summary = 1, .test_only = 1};
     const opt_spec specs[] = {
         {"load", OPT_STR, &a.load, 0, 0, "FILE", "model file (required)"},
         {"out", OPT_STR, &a.out, 0, 0, "FILE", "safetensors file to write (required)"},
-        {"data", OPT_STR, &cd.dir, 0, 0, "DIR", "MNIST-format directory (default " LN_DEFAULT_DATA_DIR "); its test split is used"},
+        {"data", OPT_STR, &cd.dir, 0, 0, "DIR", "MNIST-format directory (default " LN_FASHION_MNIST_DIR "); its test split is used"},
         {"count", OPT_INT, &a.count, 1, 1 << 20, "N", "test images whose outputs are written (default 1000)"},
         {"batch", OPT_INT, &a.batch, 1, 256, "N", "test images of the gradient and the step (default 32)"},
         {"lr", OPT_FLOAT, &a.lr, 0, 100, "X", "learning rate of the step (default 0.1; momentum and weight decay 0)"},
         {"threads", OPT_INT, &a.threads, 1, 1024, "N", "OpenMP threads of the step (default: number of cores)"},
-        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", ln_kernels_help()},
+        {"kernels", OPT_STR, &a.kernels, 0, 0, "ISA", cli_kernels_help()},
         {NULL, 0, NULL, 0, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -179,14 +221,11 @@ int cmd_probe(int argc, char **argv)
         fprintf(stderr, "lenet probe: --load FILE and --out FILE are required (see lenet probe --help)\n");
         return EXIT_USAGE;
     }
-    if (ln_same_file(a.load, a.out)) { /* the probe would replace the model it measures */
+    if (same_file(a.load, a.out)) { /* the probe would replace the model it measures */
         fprintf(stderr, "lenet probe: --out %s is the --load file: choose another output\n", a.out);
         return EXIT_USAGE;
     }
-    if (ln_output_check(a.out) != LN_OK) { /* a FIFO, a device: fail before the work */
-        fprintf(stderr, "lenet probe: --out %s\n", ln_last_error());
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_output_ok("probe", "--out", a.out))) return rc; /* a FIFO, a device: fail before the work */
     cd.threads = a.threads;
     return probe(&cd, &a);
 }

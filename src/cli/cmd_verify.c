@@ -2,55 +2,93 @@
  * per-class counts and every bad file with its reason; exit 1 if any.
  * lenet verify FILE: load a model file or checkpoint with every check
  * (checksum, tensors against the spec, training state) and summarise it. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "io/checkpoint.h"
-#include "io/model_file.h"
 #include "opts.h"
+
+/* The file's safetensors header (JSON, NUL-terminated; free()), or NULL
+ * when it has none that fits the file: the loaders then say what is wrong. */
+static char *read_header(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char len[8];
+    char *h = NULL;
+    struct stat sb;
+    if (!f) return NULL;
+    if (fstat(fileno(f), &sb) == 0 && fread(len, 1, 8, f) == 8) {
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; i--) n = n << 8 | len[i];
+        if (n <= (uint64_t)sb.st_size - 8 && n < (64u << 20) && (h = malloc(n + 1)) && fread(h, 1, n, f) == n)
+            h[n] = 0;
+        else
+            free(h), h = NULL;
+    }
+    fclose(f);
+    return h;
+}
+
+/* Whether the JSON header has the string member "key" (at any depth: the
+ * metadata's keys are unique to it), and, given value, equal to it. */
+static int has_member(const char *h, const char *key, const char *value)
+{
+    size_t kn = strlen(key);
+    for (const char *p = h; (p = strchr(p, '"')); p++) {
+        if (strncmp(p + 1, key, kn) || p[1 + kn] != '"') continue;
+        const char *v = p + 2 + kn;
+        v += strspn(v, " \t\r\n");
+        if (*v != ':') continue;
+        if (!value) return 1;
+        v++;
+        v += strspn(v, " \t\r\n");
+        if (*v == '"' && !strncmp(v + 1, value, strlen(value)) && v[1 + strlen(value)] == '"') return 1;
+    }
+    return 0;
+}
+
+static int verify_model(const char *path, int has_crc)
+{
+    ln_model *m;
+    int rc = cli_load_model("verify", path, &m), c, h, w;
+    if (rc) return rc;
+    char np[32];
+    ln_model_input(m, &c, &h, &w);
+    printf("%s: model %s, %s parameters, input %dx%dx%d, %d classes; %s\n", path, ln_model_name(m),
+           cli_grouped(ln_model_trainable(m), np, sizeof np), c, h, w, ln_model_classes(m),
+           has_crc ? "checksum ok" : "no checksum (an older or foreign file)");
+    ln_model_free(m);
+    return EXIT_OK;
+}
+
+static int verify_checkpoint(const char *path)
+{
+    ln_checkpoint *ck; /* opening checks everything: checksums, tensors, finite weights and momentum */
+    if (ln_checkpoint_open(path, &ck) != LN_OK) return cli_fail("verify");
+    const ln_model *cm = ln_checkpoint_model(ck);
+    ln_recipe r;
+    ln_checkpoint_info s;
+    ln_checkpoint_recipe(ck, &r);
+    ln_checkpoint_info_get(ck, &s);
+    char where[96], np[32];
+    if (s.epoch > r.epochs) snprintf(where, sizeof where, "finished all %d epochs (%ld steps)", r.epochs, s.step);
+    else snprintf(where, sizeof where, "epoch %ld of %d, step %ld (%ld in the epoch)", s.epoch, r.epochs, s.step, s.epoch_step);
+    printf("%s: checkpoint of model %s, %s parameters; %s; data %ld images from %s; kernels %s; checksum ok\n", path,
+           ln_model_name(cm), cli_grouped(ln_model_trainable(cm), np, sizeof np), where, s.data_n, s.data, s.kernels);
+    ln_checkpoint_free(ck);
+    return EXIT_OK;
+}
 
 static int verify_file(const char *path)
 {
-    ln_st_file f;
-    if (ln_st_read(path, &f) != LN_OK) return cli_fail("verify");
-    const char *kind = ln_st_meta_get(&f, "kind"), *crc = ln_st_meta_get(&f, LN_CRC_KEY);
-    int ckpt = kind && !strcmp(kind, "checkpoint"), has_crc = crc != NULL;
-    ln_st_free(&f);
-    ln_net net;
-    char np[32];
-    if (!ckpt) {
-        if (ln_net_load(path, &net) != LN_OK) return cli_fail("verify");
-        int rc = cli_check_finite("verify", path, &net, NULL);
-        if (rc) {
-            ln_net_free(&net);
-            return rc;
-        }
-        printf("%s: model %s, %s parameters, input %dx%dx%d, %d classes; %s\n", path, net.model,
-               cli_grouped((long long)ln_net_trainable(&net), np, sizeof np), net.in_c, net.in_h, net.in_w,
-               net.nclasses, has_crc ? "checksum ok" : "no checksum (an older or foreign file)");
-        ln_net_free(&net);
-        return EXIT_OK;
-    }
-    float *v;
-    ln_train_state s;
-    if (ln_checkpoint_load(path, &net, &v, &s) != LN_OK) return cli_fail("verify");
-    int rc = cli_check_finite("verify", path, &net, v);
-    if (rc) {
-        free(v);
-        ln_net_free(&net);
-        return rc;
-    }
-    char where[96];
-    if (s.epoch > s.epochs) snprintf(where, sizeof where, "finished all %d epochs (%ld steps)", s.epochs, s.step);
-    else snprintf(where, sizeof where, "epoch %ld of %d, step %ld (%ld in the epoch)", s.epoch, s.epochs, s.step, s.epoch_step);
-    printf("%s: checkpoint of model %s, %s parameters; %s; data %ld images from %s; kernels %s; checksum ok\n", path,
-           net.model, cli_grouped((long long)ln_net_trainable(&net), np, sizeof np), where, s.data_n, s.data, s.isa);
-    free(v);
-    ln_net_free(&net);
-    return EXIT_OK;
+    /* which kind, and whether it carries checksums: the header says */
+    char *h = read_header(path);
+    int ckpt = h && has_member(h, "kind", "checkpoint"), has_crc = h && has_member(h, "data_crc32", NULL);
+    free(h);
+    return ckpt ? verify_checkpoint(path) : verify_model(path, has_crc);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -69,7 +107,7 @@ int cmd_verify(int argc, char **argv)
     }
     struct stat sb;
     if (stat(pos[0], &sb) == 0 && S_ISREG(sb.st_mode)) return verify_file(pos[0]);
-    int nclasses = 0, bad = ln_folder_verify(pos[0], threads, stdout, &nclasses);
+    int nclasses = 0, bad = ln_data_jpeg_verify(pos[0], threads, stdout, &nclasses);
     if (bad < 0) return cli_fail("verify");
     return bad ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -36,3 +36,21 @@ ln_status ln_fail(ln_status st, const char *fmt, ...)
     va_end(ap);
     return st;
 }
+
+const char *ln_status_name(ln_status st)
+{
+    switch (st) {
+    case LN_OK: return "ok";
+    case LN_ERR_IO: return "I/O error";
+    case LN_ERR_FORMAT: return "malformed file";
+    case LN_ERR_ARG: return "invalid argument";
+    case LN_ERR_NOMEM: return "out of memory";
+    case LN_ERR_NUMERIC: return "non-finite value";
+    case LN_ERR_UNSUPPORTED: return "unsupported";
+    }
+    return "unknown status"; /* a value outside the enum (a cast) */
+}
+
+const char *ln_version(void) { return LENET_VERSION; }
+
+int ln_version_number(void) { return LENET_VERSION_NUMBER; }

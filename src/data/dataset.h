@@ -63,7 +63,8 @@ typedef struct ln_folder_opts {
     int strict;         /* a bad file is an error, not a skip */
     const char *cache;  /* cache file; NULL: the default beside the data; "": none */
     int threads;
-    int quiet;          /* no per-file lines on stderr */
+    int quiet;          /* no per-file lines at all */
+    FILE *messages;     /* where per-file lines go (unless quiet); NULL: stderr (the CLI's) */
 } ln_folder_opts;
 
 typedef struct ln_folder_report {

@@ -416,7 +416,8 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
     memset(rep, 0, sizeof *rep);
     *train = (ln_dataset){0}, *val = (ln_dataset){0};
     scan s;
-    ln_status st = scan_folder(dir, &s, o->quiet ? NULL : stderr);
+    FILE *msg = o->quiet ? NULL : o->messages ? o->messages : stderr;
+    ln_status st = scan_folder(dir, &s, msg);
     if (st != LN_OK) return st;
     snprintf(rep->layout, sizeof rep->layout, "%s", s.layout);
     if (s.imagenette && o->val_split > 0.0) {
@@ -459,7 +460,7 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
             st = ln_fail(LN_ERR_FORMAT, "%s: %s (--strict)", s.e[i].path, reasons[i]);
             goto out;
         }
-        if (!o->quiet) fprintf(stderr, "lenet: skipped %s: %s\n", s.e[i].path, reasons[i]);
+        skipped(&s, s.e[i].path, reasons[i]);
     }
     /* the split: Imagenette's folders, or per class a seeded draw */
     if (s.imagenette) {
