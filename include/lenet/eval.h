@@ -34,6 +34,11 @@ LN_API ln_status ln_predict_data(const ln_model *m, const ln_data *d, int first,
 /* Probabilities of n caller-owned images [n][c][h][w] of the model's input
  * shape, floats as the network sees them (8-bit pixels / 255). */
 LN_API ln_status ln_predict(const ln_model *m, const float *images, int n, const ln_exec *x, float *probs);
+/* The model's raw outputs for n caller-owned images, out[n][classes]: the
+ * logits the softmax takes, or an RBF output layer's squared distances to
+ * its prototypes (smaller is likelier). For checking against another
+ * implementation (tools/torch_interop.py). */
+LN_API ln_status ln_outputs(const ln_model *m, const float *images, int n, const ln_exec *x, float *out);
 /* Probabilities of one JPEG file, decoded and resized as the folder
  * loader does (the model must take 3 channels, or 1: the mean of the
  * three). Errors name the file. */

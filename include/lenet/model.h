@@ -31,8 +31,18 @@ typedef struct ln_model ln_model;
 LN_API ln_status ln_model_new(const char *model, int channels, int height, int width, int classes, uint64_t seed,
                               ln_model **out);
 /* Read a model file (or a checkpoint's model): its layers, weights and
- * class names; the file's checksums are verified. */
+ * class names; the file's checksums are verified, and a NaN or infinite
+ * weight is refused (LN_ERR_NUMERIC naming the tensor and index). */
 LN_API ln_status ln_model_load(const char *path, ln_model **out);
+
+/* What a model file is, from its header: a checkpoint or a plain model,
+ * and whether it carries checksums (files of lenet before 0.1 do not).
+ * Fails only when the file is not a readable safetensors file. */
+typedef struct ln_file_info {
+    int checkpoint;
+    int checksummed;
+} ln_file_info;
+LN_API ln_status ln_model_file_info(const char *path, ln_file_info *out);
 /* Write the model to `path` atomically: a crash or a full disk leaves the
  * old file (if any) intact, never a partial one. Refuses non-finite
  * weights, a directory, or a FIFO or device. */

@@ -75,6 +75,15 @@ static void to_probs(const ln_net *net, const float *out, int m, float *probs)
     }
 }
 
+/* The last layer's input (the softmax's logits) or, for an RBF layer, its
+ * distances (it stores their negation as scores). */
+static void raw_outputs(const ln_net *net, const ln_workspace *ws, int m, float *dst)
+{
+    int nl = net->nlayers, rbf = is_rbf(net);
+    const float *z = rbf ? ws->act[nl - 1] : ws->act[nl - 2];
+    for (size_t j = 0; j < (size_t)m * net->nclasses; j++) dst[j] = rbf ? -z[j] : z[j];
+}
+
 /* One forward pass over n images. Outputs (each may be NULL): the summed
  * loss per chunk (the source has labels), the predicted class per image,
  * the probabilities per image. */
@@ -87,6 +96,7 @@ typedef struct pass {
     double *chunk_loss;
     uint8_t *pred;
     float *probs;
+    float *outputs;
 } pass;
 
 static ln_status run_pass(const pass *p)
@@ -114,6 +124,7 @@ static ln_status run_pass(const pass *p)
                 if (p->pred)
                     for (int i = 0; i < m; i++) p->pred[lo + i] = (uint8_t)ln_argmax(out + (size_t)i * nc, nc);
                 if (p->probs) to_probs(net, out, m, p->probs + (size_t)lo * nc);
+                if (p->outputs) raw_outputs(net, w, m, p->outputs + (size_t)lo * nc);
             }
         }
     }
@@ -191,6 +202,16 @@ ln_status ln_predict(const ln_model *m, const float *images, int n, const ln_exe
     if (n < 0) return ln_fail(LN_ERR_ARG, "ln_predict: n = %d images", n);
     if (n && (!images || !probs)) return ln_fail(LN_ERR_ARG, "ln_predict: %s is NULL", images ? "probs" : "images");
     pass p = {.net = &m->net, .src = {.x = images}, .n = n, .probs = probs};
+    ln_status st = ln_exec_resolve(x, &p.threads, &p.k);
+    return st == LN_OK ? run_pass(&p) : st;
+}
+
+ln_status ln_outputs(const ln_model *m, const float *images, int n, const ln_exec *x, float *out)
+{
+    if (!m) return ln_fail(LN_ERR_ARG, "ln_outputs: model is NULL");
+    if (n < 0) return ln_fail(LN_ERR_ARG, "ln_outputs: n = %d images", n);
+    if (n && (!images || !out)) return ln_fail(LN_ERR_ARG, "ln_outputs: %s is NULL", images ? "out" : "images");
+    pass p = {.net = &m->net, .src = {.x = images}, .n = n, .outputs = out};
     ln_status st = ln_exec_resolve(x, &p.threads, &p.k);
     return st == LN_OK ? run_pass(&p) : st;
 }

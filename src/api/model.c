@@ -46,11 +46,25 @@ ln_status ln_model_load(const char *path, ln_model **out)
     ln_model *m;
     ln_status st = new_model(&m);
     if (st != LN_OK) return st;
-    if ((st = ln_net_load(path, &m->net)) != LN_OK) {
+    if ((st = ln_net_load(path, &m->net)) != LN_OK || (st = ln_net_check_finite(&m->net, NULL, path)) != LN_OK) {
         ln_model_free(m);
         return st;
     }
     *out = m;
+    return LN_OK;
+}
+
+ln_status ln_model_file_info(const char *path, ln_file_info *out)
+{
+    if (!path || !out) return ln_fail(LN_ERR_ARG, "ln_model_file_info: %s is NULL", path ? "out" : "path");
+    memset(out, 0, sizeof *out);
+    ln_st_file f;
+    ln_status st = ln_st_read(path, &f);
+    if (st != LN_OK) return st;
+    const char *kind = ln_st_meta_get(&f, "kind");
+    out->checkpoint = kind && !strcmp(kind, "checkpoint");
+    out->checksummed = ln_st_meta_get(&f, LN_CRC_KEY) != NULL;
+    ln_st_free(&f);
     return LN_OK;
 }
 

@@ -19,6 +19,7 @@ ln_status ln_exec_resolve(const ln_exec *x, int *threads, const ln_kernels **k)
     if (want && !strcmp(want, "auto")) want = NULL;
     ln_status st = ln_kernels_select(want, k);
     if (st != LN_OK) return st;
+    omp_set_dynamic(0); /* threads N means exactly N */
     *threads = t ? t : omp_get_num_procs();
     if (*threads < 1) *threads = 1;
     return LN_OK;

@@ -61,37 +61,10 @@ int cli_check_model(const char *cmd, const char *model)
     return EXIT_USAGE;
 }
 
-/* One line naming the first tensor of m holding a NaN or an infinity. */
-static int check_finite(const char *cmd, const char *path, const ln_model *m)
-{
-    float buf[4096];
-    for (int t = 0; t < ln_model_tensors(m); t++) {
-        ln_tensor_info ti;
-        if (ln_model_tensor(m, t, &ti) != LN_OK) return cli_fail(cmd);
-        for (size_t i = 0; i < ti.len; i += sizeof buf / sizeof *buf) {
-            size_t n = ti.len - i < sizeof buf / sizeof *buf ? ti.len - i : sizeof buf / sizeof *buf;
-            if (ln_model_read_params(m, ti.offset + i, buf, n) != LN_OK) return cli_fail(cmd);
-            for (size_t k = 0; k < n; k++) {
-                if (isfinite(buf[k])) continue;
-                fprintf(stderr, "lenet %s: %s: %s holds %s at index %zu (a model with non-finite weights is unusable)\n",
-                        cmd, path, ti.name, isnan(buf[k]) ? "NaN" : "an infinity", i + k);
-                return EXIT_RUNTIME;
-            }
-        }
-    }
-    return 0;
-}
-
 int cli_load_model(const char *cmd, const char *path, ln_model **m)
 {
     *m = NULL;
-    if (ln_model_load(path, m) != LN_OK) return cli_fail(cmd);
-    int rc = check_finite(cmd, path, *m);
-    if (rc) {
-        ln_model_free(*m);
-        *m = NULL;
-    }
-    return rc;
+    return ln_model_load(path, m) != LN_OK ? cli_fail(cmd) : 0;
 }
 
 const char *cli_grouped(long long v, char *buf, int cap)

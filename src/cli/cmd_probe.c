@@ -11,12 +11,6 @@
 
 #include "cli.h"
 #include "opts.h"
-/* The last layer's raw outputs (logits, RBF distances) are not in the
- * public API, whose predictions are probabilities: this file's one use of
- * the library's internals (outputs() below). */
-#include "api/exec.h"
-#include "api/handles.h"
-#include "nn/pass.h"
 
 typedef struct probe_args {
     const char *load, *out, *kernels;
@@ -25,25 +19,17 @@ typedef struct probe_args {
 } probe_args;
 
 /* Logits (the softmax's input) or RBF distances of the first `count`
- * images of d, `cap` at a time. */
+ * images of d. */
 static ln_status outputs(const ln_model *m, const ln_exec *x, const ln_data *d, int count, float *logits)
 {
-    const ln_net *net = &m->net;
-    const ln_kernels *k;
-    int threads, nl = net->nlayers, nc = net->nclasses, rbf = net->layers[nl - 1].kind == LN_L_RBF, cap = 64;
-    ln_status st = ln_exec_resolve(x, &threads, &k);
-    ln_workspace ws;
-    if (st != LN_OK || (st = ln_ws_alloc_infer(net, k, cap, &ws)) != LN_OK) return st;
-    size_t len = (size_t)net->in_c * net->in_h * net->in_w;
-    for (int lo = 0; lo < count && st == LN_OK; lo += cap) {
-        int n = count - lo < cap ? count - lo : cap;
-        for (int i = 0; i < n && st == LN_OK; i++) st = ln_data_image(d, lo + i, ws.x0 + (size_t)i * len);
-        if (st != LN_OK) break;
-        ln_forward(net, k, &ws, n, 0, 0.0f);
-        const float *z = rbf ? ws.act[nl - 1] : ws.act[nl - 2];
-        for (int j = 0; j < n * nc; j++) logits[(size_t)lo * nc + j] = rbf ? -z[j] : z[j]; /* RBF stores -y */
-    }
-    ln_ws_free(&ws);
+    int c, h, w;
+    ln_data_shape(d, &c, &h, &w);
+    size_t len = (size_t)c * h * w;
+    float *img = malloc((size_t)count * len * sizeof *img);
+    ln_status st = img ? LN_OK : ln_fail(LN_ERR_NOMEM, "out of memory for %d images", count);
+    for (int i = 0; i < count && st == LN_OK; i++) st = ln_data_image(d, i, img + (size_t)i * len);
+    if (st == LN_OK) st = ln_outputs(m, img, count, x, logits);
+    free(img);
     return st;
 }
 

@@ -11,45 +11,6 @@
 #include "cli.h"
 #include "opts.h"
 
-/* The file's safetensors header (JSON, NUL-terminated; free()), or NULL
- * when it has none that fits the file: the loaders then say what is wrong. */
-static char *read_header(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char len[8];
-    char *h = NULL;
-    struct stat sb;
-    if (!f) return NULL;
-    if (fstat(fileno(f), &sb) == 0 && fread(len, 1, 8, f) == 8) {
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; i--) n = n << 8 | len[i];
-        if (n <= (uint64_t)sb.st_size - 8 && n < (64u << 20) && (h = malloc(n + 1)) && fread(h, 1, n, f) == n)
-            h[n] = 0;
-        else
-            free(h), h = NULL;
-    }
-    fclose(f);
-    return h;
-}
-
-/* Whether the JSON header has the string member "key" (at any depth: the
- * metadata's keys are unique to it), and, given value, equal to it. */
-static int has_member(const char *h, const char *key, const char *value)
-{
-    size_t kn = strlen(key);
-    for (const char *p = h; (p = strchr(p, '"')); p++) {
-        if (strncmp(p + 1, key, kn) || p[1 + kn] != '"') continue;
-        const char *v = p + 2 + kn;
-        v += strspn(v, " \t\r\n");
-        if (*v != ':') continue;
-        if (!value) return 1;
-        v++;
-        v += strspn(v, " \t\r\n");
-        if (*v == '"' && !strncmp(v + 1, value, strlen(value)) && v[1 + strlen(value)] == '"') return 1;
-    }
-    return 0;
-}
-
 static int verify_model(const char *path, int has_crc)
 {
     ln_model *m;
@@ -84,11 +45,11 @@ static int verify_checkpoint(const char *path)
 
 static int verify_file(const char *path)
 {
-    /* which kind, and whether it carries checksums: the header says */
-    char *h = read_header(path);
-    int ckpt = h && has_member(h, "kind", "checkpoint"), has_crc = h && has_member(h, "data_crc32", NULL);
-    free(h);
-    return ckpt ? verify_checkpoint(path) : verify_model(path, has_crc);
+    /* which kind, and whether it carries checksums (a file that is not
+     * safetensors at all: the model loader says what is wrong) */
+    ln_file_info fi = {0};
+    ln_model_file_info(path, &fi);
+    return fi.checkpoint ? verify_checkpoint(path) : verify_model(path, fi.checksummed);
 }
 
 int cmd_verify(int argc, char **argv)
