@@ -313,3 +313,27 @@ Test(report, report_opts_mistakes_and_model_path)
     free(html);
     free_fixture(&f);
 }
+
+/* lenet train --report: the page is written during the run and once more
+ * at its end (the log's end line read: "complete"); a --report that could
+ * never be written is refused before any data loads. */
+Test(report, train_writes_the_page)
+{
+    char dir[1024], log[1024], page[1024];
+    snprintf(dir, sizeof dir, "%s", tmp_path("trdata"));
+    snprintf(log, sizeof log, "%s", tmp_path("tr.jsonl"));
+    snprintf(page, sizeof page, "%s", tmp_path("tr.html"));
+    cr_assert_eq(write_mnist_dir(dir, 300, 50, 3), 0);
+    int rc = cli("train --data %s --epochs 2 --batch 32 --threads 2 --quiet --log %s --report %s", dir, log, page);
+    cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+    char *html = slurp(page);
+    cr_assert(strstr(html, "<svg"), "no chart in the page");
+    cr_assert(strstr(html, ">status</th><td>complete</td>"), "the page does not show the run as complete");
+    cr_assert(strstr(html, "Confusion") || strstr(html, "confusion"), "no confusion matrix");
+    free(html);
+    rc = cli("train --data /nonexistent --log %s --report %s", log, dir);
+    cr_assert_eq(rc, 2, "--report onto a directory: exit %d:\n%s", rc, out);
+    cr_assert(strstr(out, "--report") && strstr(out, "is a directory"), "%s", out);
+    rc = cli("train --data %s --report %s", dir, page);
+    cr_assert_eq(rc, 2, "--report without --log: exit %d:\n%s", rc, out);
+}

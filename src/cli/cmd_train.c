@@ -228,6 +228,7 @@ typedef struct view {
     const ln_data *test;
     ln_exec x;
     int report_failed;
+    int epochs_shown;         /* epoch callbacks seen (under MPI: rank 0 alone) */
 } view;
 
 static double now(void)
@@ -299,6 +300,7 @@ static void on_epoch(const ln_epoch_stats *s, void *user)
     printf("epoch %ld/%ld  train loss %.4f acc %.2f%%  %s  %.0f img/s  %.1f s\n", s->epoch, s->epochs, s->train_loss,
            100.0 * s->train_acc, tst, s->img_per_s, s->seconds);
     fflush(stdout);
+    v->epochs_shown++;
     if (v->report && !v->report_failed) {
         char err[512];
         if (report_write(v->report, v->logs, 1, v->m, v->test, &v->x, err, sizeof err) != 0) {
@@ -376,6 +378,25 @@ static int output_is_model_file(const train_args *a)
     return 0;
 }
 
+/* --report: a file name in a writable folder, not another output. */
+static int check_report_path(const train_args *a)
+{
+    struct stat sb;
+    const char *p = a->report, *why = NULL;
+    if (!p) return 0;
+    char dir[PATH_MAX];
+    const char *slash = strrchr(p, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == p ? 1 : (int)(slash - p)) : 1, slash ? p : ".");
+    if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) why = "is a directory, not a file name";
+    else if (access(dir, W_OK) != 0) why = "its directory does not exist or is not writable";
+    else if ((a->log && !strcmp(p, a->log)) || (a->save && !strcmp(p, a->save)) ||
+             (a->checkpoint && !strcmp(p, a->checkpoint)))
+        why = "is also another output of the run";
+    if (!why) return 0;
+    fprintf(stderr, "lenet train: --report %s: %s\n", p, why);
+    return 1;
+}
+
 /* How the run ended, in one line on stderr (and the exit status). */
 static int report_end(const train_args *a, ln_status st, const ln_run_result *res)
 {
@@ -446,6 +467,10 @@ int cmd_train(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
+    if (check_report_path(&a)) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (ln_run_check_outputs(&o) != LN_OK) { /* before loading anything */
         fprintf(stderr, "lenet train: %s\n", ln_last_error());
         rc = EXIT_USAGE;
@@ -471,6 +496,12 @@ int cmd_train(int argc, char **argv)
     ln_stop_on_signals();
     ln_status st = ln_train(m, train, test, &r, &o, &res);
     if (v.tty && st != LN_OK) fputc('\n', stderr);
+    /* the page once more, now that the log has the run's end */
+    if (a.report && !v.report_failed && v.epochs_shown) {
+        char err[512];
+        if (report_write(a.report, logs, 1, m, test, &x, err, sizeof err) != 0)
+            fprintf(stderr, "lenet train: --report %s: %s\n", a.report, err);
+    }
     rc = report_end(&a, st, &res);
 done:
     ln_model_free(m);
