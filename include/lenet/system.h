@@ -37,6 +37,14 @@ LN_API const char *ln_cpu_features(void);
 /* Cores OpenMP sees. */
 LN_API int ln_cpu_cores(void);
 
+/* Processes (MPI, docs/SCALING.md): this one's rank and how many there
+ * are, 0 and 1 unless launched by mpirun in a build with MPI. */
+LN_API int ln_process_rank(void);
+LN_API int ln_process_count(void);
+/* One line: "no" (built without MPI), "yes (Open MPI 4.1.4), one process
+ * (not started by mpirun)" or "yes (...), rank 1 of 4 on host node2". */
+LN_API const char *ln_mpi_description(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/exec.h"
+#include "dist/dist.h"
 #include "lenet/system.h"
 
 ln_status ln_exec_resolve(const ln_exec *x, int *threads, const ln_kernels **k)
@@ -67,3 +68,16 @@ const char *ln_cpu_features(void)
 }
 
 int ln_cpu_cores(void) { return omp_get_num_procs(); }
+
+int ln_process_rank(void) { return ln_dist_rank(); }
+int ln_process_count(void) { return ln_dist_size(); }
+
+const char *ln_mpi_description(void)
+{
+    static char line[256];
+    char d[256];
+    ln_dist_describe(d, sizeof d);
+    /* the description is "mpi: ...": the API gives what follows */
+    snprintf(line, sizeof line, "%s", strncmp(d, "mpi: ", 5) ? d : d + 5);
+    return line;
+}

@@ -38,7 +38,8 @@ static ln_status print_text(const ln_model *m, const char *kernels, int threads)
     printf("features: %s\n", ln_cpu_features());
     printf("kernels:  %s (built:", kernels);
     for (const char *const *b = ln_kernel_sets(); *b; b++) printf(" %s", *b);
-    printf(")\nthreads:  %d (OpenMP, %d cores)\n\n", threads, ln_cpu_cores());
+    printf(")\nthreads:  %d (OpenMP, %d cores)\n", threads, ln_cpu_cores());
+    printf("mpi:      %s\n\n", ln_mpi_description());
     printf("model %s, input (%d, %d, %d), %d classes\n", ln_model_name(m), c, h, w, ln_model_classes(m));
     printf("  %-8s %-10s %-16s %12s %14s\n", "layer", "kind", "output shape", "params", "FLOPs");
     double flops = 0.0;
@@ -81,6 +82,8 @@ static ln_status print_json(const ln_model *m, const char *kernels, int threads)
     ln_model_input(m, &c, &h, &w);
     printf("{\"version\":\"%s\",\"cpu\":\"%s\"", ln_version(), ln_cpu_brand());
     print_features();
+    printf(",\"mpi\":\"%s\",\"processes\":%d,\"rank\":%d", ln_mpi_description(), ln_process_count(),
+           ln_process_rank());
     printf(",\"kernels\":\"%s\",\"threads\":%d,\"model\":\"%s\",\"input\":[%d,%d,%d],\"classes\":%d,"
            "\"parameters\":%zu,\"spec\":\"%s\",\"layers\":[",
            kernels, threads, ln_model_name(m), c, h, w, ln_model_classes(m), ln_model_param_len(m), ln_model_spec(m));

@@ -326,6 +326,7 @@ static ln_status prepare(run *u, const ln_data *train, const ln_data *test)
     if ((st = ln_trainer_init(&u->tr, u->net, u->k, u->threads, u->r->batch))) return st;
     u->tr.aug = aug;
     u->tr.aug.seed = u->r->seed;
+    u->tr.allreduce_fast = o->allreduce_fast;
     if (u->ck) {
         memcpy(u->net->params, u->ck->model.net.params, u->net->nparams * sizeof *u->net->params);
         memcpy(u->tr.velocity, u->ck->velocity, u->net->nparams * sizeof *u->tr.velocity);
