@@ -397,50 +397,65 @@ static int check_report_path(const train_args *a)
     return 1;
 }
 
-/* How the run ended, in one line on stderr (and the exit status). */
-static int report_end(const train_args *a, ln_status st, const ln_run_result *res)
+/* How the run ended, in one line on err (and the exit status). */
+static int report_end_to(const train_args *a, ln_status st, const ln_run_result *res, FILE *out, FILE *err)
 {
-    fflush(stdout);
     if (st != LN_OK && !res->log_failed) {
         if (st == LN_ERR_NUMERIC)
-            fprintf(stderr, "lenet train: %s (try a lower --lr)%s%s%s\n", ln_last_error(), a->save ? "; " : "",
+            fprintf(err, "lenet train: %s (try a lower --lr)%s%s%s\n", ln_last_error(), a->save ? "; " : "",
                     a->save ? a->save : "", a->save ? " was not written" : "");
-        else fprintf(stderr, "lenet train: %s\n", ln_last_error());
+        else fprintf(err, "lenet train: %s\n", ln_last_error());
         return st == LN_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;
     }
     if (res->end == LN_RUN_COMPLETE) {
-        if (a->save && !res->log_failed) printf("saved %s\n", a->save);
-        if (res->checkpoint_saved) printf("checkpoint %s\n", res->checkpoint);
-        fflush(stdout);
+        if (a->save && !res->log_failed) fprintf(out, "saved %s\n", a->save);
+        if (res->checkpoint_saved) fprintf(out, "checkpoint %s\n", res->checkpoint);
+        fflush(out);
         if (res->log_failed)
-            fprintf(stderr, "lenet train: %s (the run is complete%s%s)\n", ln_last_error(), a->save ? ", saved " : "",
+            fprintf(err, "lenet train: %s (the run is complete%s%s)\n", ln_last_error(), a->save ? ", saved " : "",
                     a->save ? a->save : "");
         return res->log_failed ? EXIT_RUNTIME : EXIT_OK;
     }
     if (res->log_failed && !res->checkpoint_saved) {
-        fprintf(stderr, "lenet train: %s\n", ln_last_error());
+        fprintf(err, "lenet train: %s\n", ln_last_error());
         return EXIT_RUNTIME;
     }
     /* stopped: the command that finishes the run (outputs are not in the
      * checkpoint) */
     if (res->log_failed)
-        fprintf(stderr, "lenet train: %s; stopped after step %ld of %ld", ln_last_error(), res->step,
+        fprintf(err, "lenet train: %s; stopped after step %ld of %ld", ln_last_error(), res->step,
                 res->total_steps);
     else
-        fprintf(stderr, "lenet train: %s after step %ld of %ld",
+        fprintf(err, "lenet train: %s after step %ld of %ld",
                 res->signal == SIGINT    ? "interrupted (SIGINT)"
                 : res->signal == SIGTERM ? "terminated (SIGTERM)"
                 : res->signal            ? "stopped by a signal"
                                          : "stopped (--stop-after)",
                 res->step, res->total_steps);
-    fprintf(stderr, "; saved %s; resume with: lenet train", res->checkpoint);
-    put_opt(stderr, "--resume", res->checkpoint);
-    put_opt(stderr, "--save", a->save);
-    put_opt(stderr, "--log", a->log);
-    put_opt(stderr, "--checkpoint-every", a->every);
-    put_opt(stderr, "--report", a->report);
-    fputc('\n', stderr);
+    fprintf(err, "; saved %s; resume with: lenet train", res->checkpoint);
+    put_opt(err, "--resume", res->checkpoint);
+    put_opt(err, "--save", a->save);
+    put_opt(err, "--log", a->log);
+    put_opt(err, "--checkpoint-every", a->every);
+    put_opt(err, "--report", a->report);
+    fputc('\n', err);
     return res->log_failed ? EXIT_RUNTIME : res->signal ? 128 + res->signal : EXIT_OK;
+}
+
+/* The same, from rank 0 alone under mpirun. */
+static int report_end(const train_args *a, ln_status st, const ln_run_result *res)
+{
+    fflush(stdout);
+    /* one run, one voice: under mpirun the other ranks only exit as rank 0 does */
+    FILE *out = stdout, *err = stderr;
+    if (ln_process_rank() != 0) {
+        out = fopen("/dev/null", "w");
+        err = out;
+        if (!out) out = err = stderr;
+    }
+    int rc = report_end_to(a, st, res, out, err);
+    if (out != stdout && out != stderr) fclose(out);
+    return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -478,6 +493,7 @@ int cmd_train(int argc, char **argv)
     }
     cli_data cd = {.dir = a.data, .val_split = r.val_split, .cache = a.no_cache ? "" : a.cache, .strict = a.strict,
                    .threads = a.threads, .h = 28, .w = 28, .seed = r.seed};
+    cd.quiet_summary = cd.quiet = ln_process_rank() != 0; /* one voice under mpirun */
     if ((rc = cli_load_data("train", &cd, &train, &test))) goto done;
     rc = EXIT_RUNTIME;
     int c, h, w;

@@ -24,6 +24,7 @@
 #include "core/input_file.h"
 #include "core/rng.h"
 #include "core/text.h"
+#include "dist/dist.h"
 #include "dataset.h"
 #include "image_cache.h"
 #include "jpeg.h"
@@ -436,6 +437,11 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
     uint64_t fp = ln_image_cache_fingerprint(s.names, s.nclasses, s.e, s.n, h, w);
     if (!o->cache) snprintf(rep->cache_path, sizeof rep->cache_path, "%s/.lenet-cache-%dx%dx3.bin", dir, h, w);
     else snprintf(rep->cache_path, sizeof rep->cache_path, "%s", o->cache);
+    /* across processes (mpirun): rank 0 reads or builds the cache while
+     * the others wait, then they read it (or, on a disk of their own, build
+     * their own) */
+    int shared = rep->cache_path[0] && ln_dist_size() > 1;
+    if (shared && ln_dist_rank() != 0) ln_dist_barrier();
     double t0 = now_s();
     char note[NOTE] = "";
     if (rep->cache_path[0] &&
@@ -451,6 +457,7 @@ ln_status ln_folder_load(const char *dir, const ln_folder_opts *o, ln_dataset *t
         }
     }
     rep->seconds = now_s() - t0;
+    if (shared && ln_dist_rank() == 0) ln_dist_barrier();
     for (int i = 0; i < s.n; i++) {
         rep->files += status[i] != IGNORED;
         rep->ignored += status[i] == IGNORED;

@@ -11,7 +11,34 @@
  * update of its weights. The other parameters accumulate in a buffer per
  * chunk, summed in chunk order by blocks of parameters. Which thread ran
  * which chunk or block never matters, so the weights are bitwise identical
- * for any --threads. */
+ * for any --threads.
+ *
+ * Across processes (src/dist: mpirun), each rank runs a contiguous range of
+ * the chunks (chunks r*C/N .. (r+1)*C/N - 1 of C, on N ranks), and the
+ * step is still, bit for bit, the one-process step:
+ * - chunk-accumulated parameters: the chunk-order sum is carried along the
+ *   ranks in order (rank r receives the sum of the chunks before its own,
+ *   adds its chunks to it one by one, and passes it on, in segments so
+ *   that the ranks work as a pipeline), to the last rank;
+ * - deferred layers: each block of weights has an owner rank (largest
+ *   blocks first, to the least loaded rank); the owner receives the other
+ *   ranks' rows of that block's batch buffer (dense: its input columns;
+ *   convolution: its output channels' gradients) and of the layer's other
+ *   buffer (dense: the output gradients; convolution: the inputs), forms
+ *   the block's gradient over the whole batch, as one process does;
+ * - one ring all-gather then gives every rank the owners' gradients, the
+ *   chunk sum (from the last rank) and every chunk's loss and count (summed
+ *   in chunk order: every rank sees one process's loss, so a non-finite
+ *   one stops all ranks at the same step);
+ * - every rank then applies the same SGD calls to every parameter, so all
+ *   ranks hold the same weights and momentum after each step.
+ * Rows may leave chunk by chunk during the chunk loop (overlap, below).
+ * With allreduce_fast set, each rank instead forms partial gradients over
+ * its own rows, and MPI_Allreduce sums them: less traffic at large
+ * batches, but the sums' order then depends on the number of ranks (and
+ * on the MPI library), so the weights are no longer those of one process.
+ * The step's MPI calls are made by the main thread (MPI_THREAD_FUNNELED):
+ * call ln_trainer_init and ln_trainer_step from it, on every rank. */
 #ifndef LN_TRAINER_H
 #define LN_TRAINER_H
 #include "data/dataset.h"
@@ -37,7 +64,7 @@ typedef struct ln_augment {
 } ln_augment;
 
 /* Phases of a step, timed when ln_trainer.prof is set. */
-enum { LN_PH_DATA, LN_PH_FORWARD, LN_PH_BACKWARD, LN_PH_REDUCE, LN_PH_UPDATE, LN_PH_COUNT };
+enum { LN_PH_DATA, LN_PH_FORWARD, LN_PH_BACKWARD, LN_PH_REDUCE, LN_PH_UPDATE, LN_PH_EXCHANGE, LN_PH_COUNT };
 extern const char *const ln_phase_names[LN_PH_COUNT];
 
 /* Seconds spent per phase, summed over threads and steps; wait is time
@@ -75,6 +102,29 @@ typedef struct ln_trainer {
     ln_step_prof *prof; /* NULL, or where to add phase times */
     ln_augment aug;     /* zero: none; the caller sets .epoch each epoch */
     double *tphase;     /* [threads][LN_PH_COUNT + 1] per-thread times */
+    /* Across processes: this process is rank `rank` of `nranks` (1: the
+     * one-process step; set it to 1 after init to train on this process
+     * alone, as lenet-bench does for comparisons). allreduce_fast: 0 (the
+     * default) gives every rank
+     * the weights of a one-process run, bit for bit; 1 sums per-rank
+     * gradients with MPI_Allreduce (see above). The caller may set it
+     * between steps; all ranks must agree. */
+    int rank, nranks, allreduce_fast;
+    int *owner;         /* [nitems]: the rank that forms a deferred block's gradient, or -1 */
+    size_t *goff;       /* [nitems]: where that gradient lies in dgrad (floats) */
+    size_t *rank_goff;  /* [nranks + 1]: each rank's blocks' range of dgrad */
+    float *dgrad;       /* deferred blocks' gradients, grouped by owner */
+    float *chain;       /* [gspan]: the chunk sum received from the previous rank */
+    size_t (*seg)[2];   /* chunk-accumulated parameter ranges, in segments of the chain */
+    int nseg, *seg_h;   /* their count; [nseg] transfer handles */
+    int overlap;        /* 1: each chunk's rows leave for their owners as soon as the chunk's
+                         * backward pass ends, while later chunks run; 0: after all of this
+                         * rank's chunks (the same numbers). Default: 1 when the ranks span
+                         * several hosts, 0 on one (shared memory: the copies cost the CPUs
+                         * the same either way, and chunk by chunk sends more messages) */
+    int owns_any;       /* this rank owns some deferred block */
+    int *chunk_done;    /* [max_chunks]: this rank's chunks whose rows are ready */
+    double comm_bytes;  /* bytes this rank sent in the last step (exchange volume) */
 } ln_trainer;
 
 /* The chunk size for a batch size: batch/16 samples, so that a batch of 16
@@ -97,6 +147,24 @@ typedef struct ln_step_plan {
 void ln_trainer_plan(const ln_trainer *t, int n, int threads, ln_step_plan *p);
 
 ln_status ln_trainer_init(ln_trainer *t, ln_net *net, const ln_kernels *k, int threads, int batch);
+
+/* What a step of n samples on nranks processes exchanges (by the plan
+ * ln_trainer_step follows there; fast: a ring allreduce's share, which
+ * MPI's own algorithm may beat or miss), in bytes: the most any rank sends
+ * and receives, all ranks' sends together, and the parts. */
+typedef struct ln_exchange_volume {
+    double max_sent, max_recv, total;
+    double rows_bytes;       /* deferred layers' rows received by their blocks' owners, all ranks */
+    double max_rows_recv;    /* the most of them one rank receives */
+    double fold_bytes;       /* the chunk-accumulated parameters' gradient (chain, then broadcast) */
+    double defer_grad_bytes; /* the deferred layers' gradients (gathered to every rank) */
+} ln_exchange_volume;
+void ln_trainer_exchange_volume(const ln_trainer *t, int n, int nranks, int fast, ln_exchange_volume *v);
+/* Collective: the transfers of a step of n samples alone (rows, chunk sum,
+ * gathers; or the allreduces), all ranks starting together, on the buffers
+ * as the last step left them (the weights are not touched): the seconds
+ * they took here. For lenet-bench allreduce. */
+double ln_trainer_exchange_only(ln_trainer *t, int n);
 void ln_trainer_free(ln_trainer *t);
 
 /* One SGD step on the samples idx[0..n) (n <= batch) of d at learning rate
@@ -107,11 +175,16 @@ ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *id
                           const ln_sgd *opt, double *loss_sum, int *correct);
 
 /* Evaluation with buffers kept across calls (a training run evaluates
- * every epoch; allocating each time fragmented the heap by ~5 MB an epoch). */
+ * every epoch; allocating each time fragmented the heap by ~5 MB an epoch).
+ * Across processes, ln_evaluator_run is collective: each rank evaluates a
+ * contiguous share of the images (whole chunks of 32), and the chunks'
+ * losses and counts are gathered and summed in chunk order, so every rank
+ * gets the figures of one process exactly; set `local` after init to
+ * evaluate all of d on this rank alone. */
 typedef struct ln_evaluator {
     const ln_net *net;
     const ln_kernels *k;
-    int threads, cap;
+    int threads, cap, local;
     ln_workspace *ws; /* [threads] */
     double *loss;     /* [cap] per chunk */
     int *right;
@@ -120,7 +193,8 @@ ln_status ln_evaluator_init(ln_evaluator *e, const ln_net *net, const ln_kernels
 ln_status ln_evaluator_run(ln_evaluator *e, const ln_dataset *d, double *mean_loss, double *accuracy);
 void ln_evaluator_free(ln_evaluator *e);
 
-/* Mean loss and accuracy of the network on all of d (threads threads). */
+/* Mean loss and accuracy of the network on all of d (threads threads);
+ * collective across processes, as ln_evaluator_run. */
 ln_status ln_net_evaluate(const ln_net *net, const ln_kernels *k, int threads, const ln_dataset *d,
                       double *mean_loss, double *accuracy);
 
