@@ -522,6 +522,26 @@ void ln_trainer_plan(const ln_trainer *t, int n, int threads, ln_step_plan *p)
 
 static inline double tick(const ln_trainer *t) { return t->prof ? omp_get_wtime() : 0.0; }
 
+/* Chunk c of the step (samples c*chunk.. of idx[0..n)): forward and
+ * backward on this thread's workspace, the parameter gradients into g,
+ * phase times into ph from *t0. */
+static void run_chunk(ln_trainer *t, const ln_dataset *d, const uint32_t *idx, int n, int c, float *g, float scale,
+                      ln_workspace *ws, ln_defer *df, double *ph, double *t0)
+{
+    int lo = c * t->chunk, m = n - lo < t->chunk ? n - lo : t->chunk;
+    double t1;
+    ln_load_chunk(d, idx + lo, m, ws, &t->aug);
+    zero_chunk_grads(t, g);
+    t1 = tick(t), ph[LN_PH_DATA] += t1 - *t0, *t0 = t1;
+    t->chunk_loss[c] = ln_forward(t->net, t->k, ws, m, 1, scale);
+    t->chunk_correct[c] = count_correct(t->net, ws, m);
+    t1 = tick(t), ph[LN_PH_FORWARD] += t1 - *t0, *t0 = t1;
+    df->row0 = lo;
+    ln_backward(t->net, t->k, ws, m, g, df);
+    t1 = tick(t), ph[LN_PH_BACKWARD] += t1 - *t0, *t0 = t1;
+}
+
+
 /* Add the step's per-thread phase times (started at t_step) to t->prof. */
 static void prof_add(ln_trainer *t, double t_step)
 {
@@ -682,17 +702,7 @@ static ln_status step_dist(ln_trainer *t, const ln_dataset *d, const uint32_t *i
         ln_defer df = t->defer;
 #pragma omp for schedule(dynamic, 1) nowait
         for (int c = my0; c < my1; c++) {
-            int lo = c * t->chunk, m = n - lo < t->chunk ? n - lo : t->chunk;
-            float *g = t->grads + (size_t)(c - my0) * t->gspan;
-            ln_load_chunk(d, idx + lo, m, ws, &t->aug);
-            zero_chunk_grads(t, g);
-            t1 = tick(t), ph[LN_PH_DATA] += t1 - t0, t0 = t1;
-            t->chunk_loss[c] = ln_forward(t->net, t->k, ws, m, 1, scale);
-            t->chunk_correct[c] = count_correct(t->net, ws, m);
-            t1 = tick(t), ph[LN_PH_FORWARD] += t1 - t0, t0 = t1;
-            df.row0 = lo;
-            ln_backward(t->net, t->k, ws, m, g, &df);
-            t1 = tick(t), ph[LN_PH_BACKWARD] += t1 - t0, t0 = t1;
+            run_chunk(t, d, idx, n, c, t->grads + (size_t)(c - my0) * t->gspan, scale, ws, &df, ph, &t0);
             if (overlap) {
 #pragma omp flush
 #pragma omp atomic write
@@ -989,17 +999,7 @@ ln_status ln_trainer_step(ln_trainer *t, const ln_dataset *d, const uint32_t *id
         ln_defer df = t->defer;
 #pragma omp for schedule(dynamic, 1) nowait
         for (int c = 0; c < nchunks; c++) {
-            int lo = c * t->chunk, m = n - lo < t->chunk ? n - lo : t->chunk;
-            float *g = t->grads + (size_t)c * t->gspan;
-            ln_load_chunk(d, idx + lo, m, ws, &t->aug);
-            zero_chunk_grads(t, g);
-            t1 = tick(t), ph[LN_PH_DATA] += t1 - t0, t0 = t1;
-            t->chunk_loss[c] = ln_forward(t->net, t->k, ws, m, 1, scale);
-            t->chunk_correct[c] = count_correct(t->net, ws, m);
-            t1 = tick(t), ph[LN_PH_FORWARD] += t1 - t0, t0 = t1;
-            df.row0 = lo;
-            ln_backward(t->net, t->k, ws, m, g, &df);
-            t1 = tick(t), ph[LN_PH_BACKWARD] += t1 - t0, t0 = t1;
+            run_chunk(t, d, idx, n, c, t->grads + (size_t)c * t->gspan, scale, ws, &df, ph, &t0);
         }
 #pragma omp barrier
 #pragma omp single
