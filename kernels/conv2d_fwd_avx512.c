@@ -10,10 +10,7 @@
 size_t ln_conv2d_scratch_avx512(const ln_conv_shape *s)
 {
     ln_conv_shape t = ln_conv_bwd_data_shape_avx512(s);
-    ln_cgemm512_plan pf, pb;
-    ln_cgemm512_plan_avx512(s, &pf);
-    ln_cgemm512_plan_avx512(&t, &pb);
-    size_t f = ln_cgemm512_scratch_avx512(s, &pf), b = ln_cgemm512_scratch_avx512(&t, &pb);
+    size_t f = ln_cgemm512_scratch_avx512(s), b = ln_cgemm512_scratch_avx512(&t);
     size_t w = ln_conv_bwd_weights_scratch_avx512(s), m = f > b ? f : b;
     return m > w ? m : w;
 }

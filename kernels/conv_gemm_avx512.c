@@ -162,20 +162,34 @@ static const variant variants[] = {
 };
 enum { NVARIANTS = sizeof variants / sizeof variants[0] };
 
-/* Modelled cycles per 8 samples (relative): Zen 4 issues one zmm FMA and
- * one zmm load a cycle, broadcasts at two; per tile the mask setup and
- * the epilogue (transposes unless G = 1); per group the packing. */
-static double cost(const variant *v, const ln_conv_shape *s, int G)
+/* Modelled cycles of one group of G samples (relative): Zen 4 issues one
+ * zmm FMA and one zmm load a cycle, broadcasts at two; per tile the mask
+ * setup and the epilogue (transposes unless G = 1); per group the packing.
+ * Tiles past the run's last vector (nt - nvp of them) cost as much as
+ * full ones, which is what makes a small group pick a wider tile. */
+static double group_cost(const variant *v, const ln_conv_shape *s, int G)
 {
     ln_cflat f;
     ln_cflat_geom_avx512(s, G, v->nv, &f);
     double fma = v->mr * v->nv, loads = v->nv + 0.5 * v->mr, step = fma > loads ? fma : loads;
     double epi = v->mr * ceil_div(v->nv, 4) * (G > 1 ? 24.0 : 6.0);
     double tile = (double)s->kw * s->ic * s->kh * step + s->kw * (v->nv + 12.0) + epi;
-    double group = (double)ceil_div(s->oc, v->mr) * (f.nt / v->nv) * tile + f.plane_len / 8.0;
-    return group * (8 / G);
+    return (double)ceil_div(s->oc, v->mr) * (f.nt / v->nv) * tile + f.plane_len / 8.0;
 }
 
+/* Modelled cycles of a pass over s->n samples in the groups gmax gives. */
+static double cost(const variant *v, const ln_conv_shape *s, int gmax)
+{
+    double c = 0.0;
+    for (int n0 = 0, g; n0 < s->n; n0 += g) c += group_cost(v, s, g = ln_cflat_group(s->n - n0, gmax));
+    return c;
+}
+
+/* The tile and group size are planned for the shape's n (a chunk of 2
+ * samples makes groups of 2, whose 7 vectors on a 7x7 plane a 5-vector
+ * tile would pad to 10); the accumulation order of every output is the
+ * same in all of them (bias, then taps column by column), so the plan
+ * never changes a result. */
 void ln_cgemm512_plan_avx512(const ln_conv_shape *s, ln_cgemm512_plan *p)
 {
     static const int gs[] = {8, 1};
@@ -193,11 +207,19 @@ void ln_cgemm512_plan_avx512(const ln_conv_shape *s, ln_cgemm512_plan *p)
     p->off_len = round16((size_t)s->ic * s->kh);
 }
 
-size_t ln_cgemm512_scratch_avx512(const ln_conv_shape *s, const ln_cgemm512_plan *p)
+/* The most any plan of shape s (any n, so any tile) needs: a kernel sized
+ * for a chunk may run on a partial one, which plans another tile. */
+size_t ln_cgemm512_scratch_avx512(const ln_conv_shape *s)
 {
-    ln_cflat f;
-    ln_cflat_geom_avx512(s, 8, p->nv, &f); /* G = 8 needs the most */
-    return p->a_len + p->off_len + f.mask_len + f.plane_len;
+    size_t most = 0, K = (size_t)s->ic * s->kh * s->kw;
+    for (int i = 0; i < NVARIANTS; i++) {
+        ln_cflat f;
+        ln_cflat_geom_avx512(s, 8, variants[i].nv, &f); /* G = 8 needs the most */
+        size_t a = round16((size_t)ceil_div(s->oc, variants[i].mr) * variants[i].mr * K + 16);
+        size_t need = a + round16((size_t)s->ic * s->kh) + f.mask_len + f.plane_len;
+        if (need > most) most = need;
+    }
+    return most;
 }
 
 void ln_cgemm512_run_avx512(const ln_cgemm512_plan *p, const ln_conv_shape *s, const float *x, const float *b,

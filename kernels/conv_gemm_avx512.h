@@ -15,8 +15,8 @@ typedef struct ln_cgemm512_plan {
 } ln_cgemm512_plan;
 
 void ln_cgemm512_plan_avx512(const ln_conv_shape *s, ln_cgemm512_plan *p);
-/* Floats of scratch for any n (the strips come first). */
-size_t ln_cgemm512_scratch_avx512(const ln_conv_shape *s, const ln_cgemm512_plan *p);
+/* Floats of scratch for any n and any plan (the strips come first). */
+size_t ln_cgemm512_scratch_avx512(const ln_conv_shape *s);
 /* Where the caller packs the weights (ln_pack_strips_avx512 with mr). */
 static inline float *ln_cgemm512_strips_avx512(float *scratch) { return scratch; }
 /* x: [n][C][H][W], b: [M] or NULL (zero), y: [n][M][OH][OW] (overwritten). */
