@@ -10,10 +10,7 @@
 size_t ln_conv2d_scratch_avx2(const ln_conv_shape *s)
 {
     ln_conv_shape t = ln_conv_bwd_data_shape_avx2(s);
-    ln_cgemm_plan pf, pb;
-    ln_cgemm_plan_avx2(s, &pf);
-    ln_cgemm_plan_avx2(&t, &pb);
-    size_t f = ln_cgemm_scratch_avx2(&pf), b = ln_cgemm_scratch_avx2(&pb);
+    size_t f = ln_cgemm_scratch_avx2(s), b = ln_cgemm_scratch_avx2(&t);
     size_t w = ln_conv_bwd_weights_scratch_avx2(s), m = f > b ? f : b;
     return m > w ? m : w;
 }

@@ -5,8 +5,8 @@
  * flipped weights, padding k-1-pad). A plan fixes the micro-tile and the
  * method (implicit GEMM over padded planes, its row-reusing form for a
  * single output channel, or im2col blocks that fold the batch into the
- * GEMM's N) from a cost model of the shape; the scratch it needs does not
- * depend on n (the engine sizes it with n = 1). */
+ * GEMM's N) from a cost model of the shape and its n; the scratch does
+ * not depend on n or on the plan (the engine sizes it with n = 1). */
 #ifndef LN_CONV_GEMM_AVX2_H
 #define LN_CONV_GEMM_AVX2_H
 #include "kernels.h"
@@ -20,8 +20,9 @@ typedef struct ln_cgemm_plan {
 } ln_cgemm_plan;
 
 void ln_cgemm_plan_avx2(const ln_conv_shape *s, ln_cgemm_plan *p);
-/* Floats of scratch the plan needs; the packed strips come first. */
-size_t ln_cgemm_scratch_avx2(const ln_cgemm_plan *p);
+/* Floats of scratch any plan of s needs, for any n; the packed strips
+ * come first. */
+size_t ln_cgemm_scratch_avx2(const ln_conv_shape *s);
 /* Where the caller packs the weights: [ceil(M/mr)][C*kh*kw][mr]. */
 float *ln_cgemm_strips_avx2(float *scratch);
 /* x: [n][C][H][W], b: [M] or NULL (zero), y: [n][M][OH][OW] (overwritten). */
