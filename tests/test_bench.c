@@ -230,3 +230,53 @@ Test(bench, peak_json)
         cr_assert_gt(num(ln_json_get(&peaks->u.list.items[i], "gflops"), "1"), 0.0);
     ln_json_free(r);
 }
+
+/* bench/compare_builds.sh and bench/manycore.sh, the scripts whose tables
+ * docs/BENCHMARKS.md quotes: on a tiny run they print a row per case with
+ * figures that parse, and refuse bad arguments in one line. */
+Test(bench, scripts_print_their_tables, .timeout = 300)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ROUNDS=1 THREADS='1 2' BATCHES=8 STEPS=4 KERNELS='auto nosuchset' %s/bench/compare_builds.sh",
+             LENET_SOURCE_DIR);
+    char args[2200];
+    snprintf(args, sizeof args, "%s %s", LENET_BENCH, LENET_BENCH);
+    int rc = run_prog(cmd, args, out, sizeof out);
+    cr_assert_eq(rc, 0, "%s", out);
+    for (int t = 1; t <= 2; t++) {
+        const char *p = strstr(out, "\nauto ");
+        for (int i = 1; i < t && p; i++) p = strstr(p + 1, "\nauto ");
+        cr_assert_not_null(p, "no row %d: %s", t, out);
+        int batch = 0, threads = 0;
+        double o = 0, n = 0, r = 0;
+        cr_assert_eq(sscanf(p, " auto %d %d %lf %lf %lf", &batch, &threads, &o, &n, &r), 5, "%s", p);
+        cr_assert_eq(batch, 8);
+        cr_assert_eq(threads, t);
+        cr_assert(o > 0 && n > 0, "%s", p);
+        cr_assert_float_eq(r, n / o, 0.002, "ratio %g of %g/%g", r, n, o);
+    }
+    cr_assert_not_null(strstr(out, "kernel set nosuchset: not run"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s/bench/compare_builds.sh", LENET_SOURCE_DIR);
+    cr_assert_eq(run_prog(cmd, LENET_BENCH, out, sizeof out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, "usage: bench/compare_builds.sh"), "%s", out);
+    cr_assert_eq(run_prog(cmd, "/nonexistent/lenet-bench /nonexistent/lenet-bench", out, sizeof out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "/nonexistent/lenet-bench: not an executable"), "%s", out);
+
+    /* manycore.sh takes the build directory */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", LENET_BENCH);
+    *strrchr(dir, '/') = 0;
+    snprintf(cmd, sizeof cmd, "STEPS=2 BIND=0 %s/bench/manycore.sh", LENET_SOURCE_DIR);
+    snprintf(args, sizeof args, "%s 1,2", dir);
+    rc = run_prog(cmd, args, out, sizeof out);
+    cr_assert_eq(rc, 0, "%s", out);
+    static const char *const rows[] = {"free lenet5-32 ", "free lenet5-256 ", "free lenet5-1998-64 "};
+    for (int i = 0; i < 3; i++) {
+        const char *p = strstr(out, rows[i]);
+        cr_assert_not_null(p, "no summary row %s: %s", rows[i], out);
+        double ips = 0, s1 = 0, s2 = 0;
+        char items[32];
+        cr_assert_eq(sscanf(p + strlen(rows[i]), "%lf %lfx %lfx %31[0-9+],", &ips, &s1, &s2, items), 4, "%s", p);
+        cr_assert(ips > 0 && s1 == 1.0 && s2 > 0, "%s", p);
+    }
+}
