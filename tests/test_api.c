@@ -89,6 +89,40 @@ Test(api, version_and_status_names)
     cr_assert_str_eq(ln_status_name(LN_OK), "ok");
 }
 
+/* ln_text_escape: what a terminal could act on becomes \xNN, valid UTF-8
+ * passes, a cut never splits a character and is marked. */
+Test(api, text_escape)
+{
+    char out[64];
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain name", "plain name"},
+        {"tab\there", "tab\\x09here"},
+        {"esc\x1b[31m", "esc\\x1b[31m"},
+        {"del\x7f", "del\\x7f"},
+        {"back\\slash", "back\\\\slash"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},                  /* é */
+        {"c1\xc2\x9b", "c1\\xc2\\x9b"},                  /* U+009B (CSI) */
+        {"bad\xff\xfe", "bad\\xff\\xfe"},                /* not UTF-8 */
+        {"over\xc0\xaf", "over\\xc0\\xaf"},              /* overlong '/' */
+        {"sur\xed\xa0\x80", "sur\\xed\\xa0\\x80"},       /* a surrogate */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_str_eq(ln_text_escape(cases[i].in, out, sizeof out), cases[i].want, "case %zu", i);
+    /* cut: cap-4 bytes of whole pieces, then "..." (an escape or a
+     * character that would pass them is left out whole) */
+    cr_assert_str_eq(ln_text_escape("ab\x01\x02\x03", out, 8), "ab...");
+    cr_assert_str_eq(ln_text_escape("\xc3\xa9\xc3\xa9\xc3\xa9", out, 6), "\xc3\xa9...");
+    cr_assert_str_eq(ln_text_escape("\xc3\xa9\xc3\xa9\xc3\xa9", out, 7), "\xc3\xa9\xc3\xa9\xc3\xa9");
+    cr_assert_str_eq(ln_text_escape("exactly7", out, 9), "exactly7");
+    cr_assert_str_eq(ln_text_escape("exactly8!", out, 9), "exact...");
+    out[0] = 'x';
+    cr_assert_eq(ln_text_escape("abc", out, 0), out); /* cap 0 writes nothing */
+    cr_assert_eq(out[0], 'x');
+}
+
 Test(api, kernel_sets)
 {
     cr_assert_eq(ln_kernels_check("nope"), LN_ERR_ARG);

@@ -6,6 +6,8 @@
 #ifndef LENET_STATUS_H
 #define LENET_STATUS_H
 
+#include <stddef.h>
+
 #include "lenet/version.h"
 
 /* Marks the functions liblenet.so exports; everything else is hidden. */
@@ -42,6 +44,13 @@ LN_API ln_status ln_fail(ln_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* Text from outside (class names from folder names, paths) made safe to
+ * print: every byte a terminal could act on becomes \xNN (C0 and C1
+ * controls, DEL, bytes of invalid UTF-8) and a backslash \\. Writes at
+ * most cap bytes (NUL included) to out, cut at a whole character and
+ * ending in "..." when it does not fit; returns out. Thread-safe. */
+LN_API const char *ln_text_escape(const char *s, char *out, size_t cap);
 
 /* A short English name of a status ("ok", "I/O error", ...). */
 LN_API const char *ln_status_name(ln_status st);

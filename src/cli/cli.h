@@ -59,9 +59,6 @@ int cli_load_data(const char *cmd, const cli_data *o, ln_data **train, ln_data *
 const char *cli_grouped(long long v, char *buf, int cap);
 /* --model's help: the built-in models from the library's own list. */
 const char *cli_model_help(void);
-/* s made safe for a terminal: control characters, DEL, C1 controls and
- * invalid UTF-8 as \xNN, a backslash as \\; cut with "..." at cap. */
-const char *cli_escape(const char *s, char *buf, size_t cap);
 /* A class's name for printing (escaped), Fashion-MNIST's names for
  * unnamed classes when `fashion`, else "0", "1", ... */
 const char *cli_class_name(const ln_model *m, int fashion, int c, char *buf, size_t cap);
