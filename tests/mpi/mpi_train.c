@@ -29,6 +29,7 @@
 #include "core/crc32.h"
 #include "core/rng.h"
 #include "dist/dist.h"
+#include "support.h"
 #include "train/trainer.h"
 
 static double now(void)
@@ -36,37 +37,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static ln_dataset random_set(int n, uint64_t seed)
-{
-    ln_dataset d = {.n = n, .c = 1, .h = 28, .w = 28, .nclasses = 10};
-    d.pixels = malloc((size_t)n * 784 + 1);
-    d.labels = malloc((size_t)n + 1);
-    if (!d.pixels || !d.labels) abort();
-    ln_rng r;
-    ln_rng_seed(&r, seed);
-    for (size_t i = 0; i < (size_t)n * 784; i++) d.pixels[i] = (uint8_t)ln_rng_below(&r, 256);
-    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)ln_rng_below(&r, 10);
-    return d;
-}
-
-/* An MNIST-format split of random images (uncompressed IDX). */
-static int write_idx(const char *dir, const char *split, const ln_dataset *d)
-{
-    char path[4200];
-    unsigned char h[16] = {0, 0, 8, 3};
-    for (int i = 0; i < 4; i++) h[4 + i] = (unsigned char)((unsigned)d->n >> (24 - 8 * i));
-    h[11] = 28, h[15] = 28;
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, split);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(h, 1, 16, f) != 16 || fwrite(d->pixels, 784, (size_t)d->n, f) != (size_t)d->n || fclose(f))
-        return -1;
-    h[3] = 1;
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, split);
-    f = fopen(path, "wb");
-    if (!f || fwrite(h, 1, 8, f) != 8 || fwrite(d->labels, 1, (size_t)d->n, f) != (size_t)d->n || fclose(f)) return -1;
-    return 0;
 }
 
 static int die(const char *what)
@@ -79,10 +49,7 @@ int main(int argc, char **argv)
 {
     const char *model = "lenet5", *kernels = "auto", *data = NULL, *out = NULL, *state = NULL, *resume = NULL;
     if (argc == 5 && !strcmp(argv[1], "--write-mnist")) { /* DIR NTRAIN NTEST: random data for the CLI tests */
-        ln_dataset a = random_set(atoi(argv[3]), 11), b = random_set(atoi(argv[4]), 12);
-        int rc = write_idx(argv[2], "train", &a) || write_idx(argv[2], "t10k", &b);
-        ln_dataset_free(&a);
-        ln_dataset_free(&b);
+        int rc = write_mnist_dir(argv[2], atoi(argv[3]), atoi(argv[4]), 11);
         if (rc) fprintf(stderr, "lenet-mpi-train: cannot write %s\n", argv[2]);
         return rc;
     }
@@ -126,8 +93,8 @@ int main(int argc, char **argv)
         if (limit > 0 && limit < tr.n) ln_dataset_truncate(&tr, limit);
         if (ntest > 0 && ntest < te.n) ln_dataset_truncate(&te, ntest);
     } else {
-        tr = random_set(n, seed);
-        te = random_set(ntest, seed + 1);
+        tr = random_dataset(n, seed);
+        te = random_dataset(ntest, seed + 1);
     }
     const ln_kernels *k;
     if (ln_kernels_select(kernels, &k) != LN_OK) return die(ln_last_error());
