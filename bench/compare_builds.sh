@@ -43,8 +43,15 @@ for k in ${KERNELS:-auto avx2}; do
             : >"$tmp/old" && : >"$tmp/new"
             r=0
             while [ "$r" -lt "$rounds" ]; do
-                ips "$old" "$b" "$t" "$k" >>"$tmp/old"
-                ips "$new" "$b" "$t" "$k" >>"$tmp/new"
+                for side in old new; do
+                    eval "bin=\$$side"
+                    v=$(ips "$bin" "$b" "$t" "$k")
+                    if [ -z "$v" ]; then
+                        echo "bench/compare_builds.sh: $bin train --batch $b --threads $t --kernels $k printed no figure" >&2
+                        exit 1
+                    fi
+                    echo "$v" >>"$tmp/$side"
+                done
                 r=$((r + 1))
             done
             o=$(sort -n "$tmp/old" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')

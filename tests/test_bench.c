@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io/json.h"
 #include "kernels.h"
@@ -261,6 +262,21 @@ Test(bench, scripts_print_their_tables, .timeout = 300)
     cr_assert_not_null(strstr(out, "usage: bench/compare_builds.sh"), "%s", out);
     cr_assert_eq(run_prog(cmd, "/nonexistent/lenet-bench /nonexistent/lenet-bench", out, sizeof out), 1, "%s", out);
     cr_assert_not_null(strstr(out, "/nonexistent/lenet-bench: not an executable"), "%s", out);
+
+    /* a bench that runs but prints no figure stops the script, named */
+    char fake[1024];
+    snprintf(fake, sizeof fake, "%s/fake-bench.sh", LENET_TEST_TMP);
+    FILE *f = fopen(fake, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "#!/bin/sh\ncase \"$*\" in *\"--steps 1 \"*) exit 0 ;; esac\nexit 3\n");
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(chmod(fake, 0700), 0);
+    snprintf(cmd, sizeof cmd, "ROUNDS=1 THREADS=1 BATCHES=8 STEPS=4 KERNELS=auto %s/bench/compare_builds.sh",
+             LENET_SOURCE_DIR);
+    snprintf(args, sizeof args, "%s %s", LENET_BENCH, fake);
+    cr_assert_eq(run_prog(cmd, args, out, sizeof out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "fake-bench.sh train --batch 8 --threads 1 --kernels auto printed no figure"), "%s",
+                       out);
 
     /* manycore.sh takes the build directory */
     char dir[1024];
