@@ -12,7 +12,9 @@ of Fashion-MNIST when it is installed, else synthetic images), then:
                 the confusion matrix, per-class precision/recall/F1, class
                 names); its mistakes are really wrong, sorted, and match
                 `lenet predict --index`. The page of runs A and B overlays
-                both.
+                both. A run on an RGB JPEG folder (lenet-idx2jpeg) shows
+                its mistakes as colour JPEGs of the right size, labelled
+                with the folder's class names.
 --mode browser  headless Chromium renders the page; a screenshot (with each
                 region outlined in a marker colour the test finds) has the
                 curves' colours inside each chart, the heat map's blues
@@ -241,7 +243,7 @@ def check_epoch_table(root, index, log):
         check(abs(num(r[5]) - e["lr"]) <= 5e-4 * abs(e["lr"]) + 1e-12, "%s: lr %s, log %s" % (what, r[5], e["lr"]))
 
 
-def check_page(lenet, work):
+def check_page(lenet, work, idx2jpeg=None):
     w = make_runs(lenet, work)
     page = w["page"]
     text = open(page, encoding="utf-8").read()
@@ -336,6 +338,60 @@ def check_page(lenet, work):
         check(want in legend, "the accuracy chart's legend lacks %r: %s" % (want, legend))
     check(by_id(mroot, "confusion") is None, "a page without --load has a confusion matrix")
     print("page checks passed")
+    if idx2jpeg:
+        check_colour_page(lenet, idx2jpeg, work, w["data"])
+
+
+def jpeg_geometry(data):
+    """(width, height, components) from a baseline or progressive JPEG's
+    frame header; fails on anything else."""
+    check(data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9", "not a whole JPEG (SOI/EOI)")
+    i = 2
+    while i + 4 <= len(data):
+        check(data[i] == 0xFF, "JPEG: no marker at byte %d" % i)
+        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h, data[i + 9]
+        i += 2 + length
+    fail("JPEG: no frame header")
+
+
+def check_colour_page(lenet, idx2jpeg, work, data):
+    """A run on an RGB JPEG folder: its mistakes are colour JPEGs."""
+    folder = os.path.join(work, "rgb")
+    shutil.rmtree(folder, ignore_errors=True)
+    run([idx2jpeg, "--size", "28", "--limit", "600", "--names", "fashion", data, folder])
+    log, model, page = (os.path.join(work, "rgb" + ext) for ext in (".jsonl", ".safetensors", ".html"))
+    if os.path.exists(log):
+        os.remove(log)
+    run([lenet, "train", "--data", folder, "--epochs", "2", "--threads", "2", "--quiet", "--log", log,
+         "--save", model])
+    run([lenet, "report", log, "--load", model, "-o", page])  # the data: the log's folder
+    text = open(page, encoding="utf-8").read()
+    check_self_contained(page, text)
+    root = parse_xml(page)
+    out = run([lenet, "eval", "--load", model, "--data", folder, "--json"])
+    ev = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    conf = ev["confusion"]
+    wrong = sum(map(sum, conf)) - sum(conf[i][i] for i in range(len(conf)))
+    figs = [f for f in by_id(root, "mistakes").iter("figure")]
+    check(len(figs) == min(32, wrong), "colour page: %d mistakes shown of %d" % (len(figs), wrong))
+    for f in figs:
+        t, p = int(f.get("data-true")), int(f.get("data-pred"))
+        check(t != p and conf[t][p] > 0, "colour image %s is no mistake (%d -> %d)" % (f.get("data-index"), t, p))
+        img = f.find("img")
+        uri = img.get("src")
+        check(uri.startswith("data:image/jpeg;base64,"), "a colour mistake is not a JPEG data URI")
+        w, h, comps = jpeg_geometry(base64.b64decode(uri.split(",", 1)[1]))
+        check(comps == 3, "a colour mistake has %d components" % comps)
+        check((w, h) == (int(img.get("width")), int(img.get("height"))) and w >= 84,
+              "colour image %dx%d, attributes %sx%s" % (w, h, img.get("width"), img.get("height")))
+        label = text_of(f)
+        check(ev["classes"][t] in label and ev["classes"][p] in label,
+              "colour image %s: caption %r lacks %s or %s" % (f.get("data-index"), label, ev["classes"][t],
+                                                             ev["classes"][p]))
+    print("colour page checks passed (%d JPEG mistakes)" % len(figs))
 
 
 # ---- the browser ----------------------------------------------------------
@@ -484,10 +540,11 @@ def main():
     ap.add_argument("--mode", choices=("page", "browser"), required=True)
     ap.add_argument("--lenet", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--idx2jpeg", help="lenet-idx2jpeg: also check a run on an RGB JPEG folder")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     if a.mode == "page":
-        check_page(a.lenet, a.work)
+        check_page(a.lenet, a.work, a.idx2jpeg)
     else:
         check_browser(a.lenet, a.work)
 
