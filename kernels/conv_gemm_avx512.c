@@ -190,6 +190,16 @@ static double cost(const variant *v, const ln_conv_shape *s, int gmax)
  * tile would pad to 10); the accumulation order of every output is the
  * same in all of them (bias, then taps column by column), so the plan
  * never changes a result. */
+/* The plan of variant i with groups of at most gmax on shape s. */
+static void plan_variant(const ln_conv_shape *s, int i, int gmax, ln_cgemm512_plan *p)
+{
+    const variant *v = &variants[i];
+    int K = s->ic * s->kh * s->kw;
+    *p = (ln_cgemm512_plan){.variant = i, .mr = v->mr, .nv = v->nv, .gmax = gmax};
+    p->a_len = round16((size_t)ceil_div(s->oc, v->mr) * v->mr * K + 16);
+    p->off_len = round16((size_t)s->ic * s->kh);
+}
+
 void ln_cgemm512_plan_avx512(const ln_conv_shape *s, ln_cgemm512_plan *p)
 {
     static const int gs[] = {8, 1};
@@ -200,23 +210,20 @@ void ln_cgemm512_plan_avx512(const ln_conv_shape *s, ln_cgemm512_plan *p)
             double c = cost(&variants[i], s, gs[g]);
             if ((i == 0 && g == 0) || c < bc) bc = c, best = i, bg = gs[g];
         }
-    const variant *v = &variants[best];
-    int K = s->ic * s->kh * s->kw;
-    *p = (ln_cgemm512_plan){.variant = best, .mr = v->mr, .nv = v->nv, .gmax = bg};
-    p->a_len = round16((size_t)ceil_div(s->oc, v->mr) * v->mr * K + 16);
-    p->off_len = round16((size_t)s->ic * s->kh);
+    plan_variant(s, best, bg, p);
 }
 
 /* The most any plan of shape s (any n, so any tile) needs: a kernel sized
  * for a chunk may run on a partial one, which plans another tile. */
 size_t ln_cgemm512_scratch_avx512(const ln_conv_shape *s)
 {
-    size_t most = 0, K = (size_t)s->ic * s->kh * s->kw;
+    size_t most = 0;
     for (int i = 0; i < NVARIANTS; i++) {
+        ln_cgemm512_plan p;
         ln_cflat f;
-        ln_cflat_geom_avx512(s, 8, variants[i].nv, &f); /* G = 8 needs the most */
-        size_t a = round16((size_t)ceil_div(s->oc, variants[i].mr) * variants[i].mr * K + 16);
-        size_t need = a + round16((size_t)s->ic * s->kh) + f.mask_len + f.plane_len;
+        plan_variant(s, i, 8, &p);
+        ln_cflat_geom_avx512(s, 8, p.nv, &f); /* G = 8 needs the most */
+        size_t need = p.a_len + p.off_len + f.mask_len + f.plane_len;
         if (need > most) most = need;
     }
     return most;
