@@ -243,6 +243,37 @@ def check_epoch_table(root, index, log):
         check(abs(num(r[5]) - e["lr"]) <= 5e-4 * abs(e["lr"]) + 1e-12, "%s: lr %s, log %s" % (what, r[5], e["lr"]))
 
 
+def png_geometry(data):
+    """(width, height) of a PNG."""
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG")
+    return struct.unpack(">II", data[16:24])
+
+
+def check_mistakes(root, conf, kind):
+    """The grid of mistakes against the confusion matrix: min(32, wrong)
+    figures, each a real mistake whose image is a `kind` ("png", gray, or
+    "jpeg", colour: 3 components) data URI of the size its attributes
+    state. Returns the figures."""
+    wrong = sum(map(sum, conf)) - sum(conf[i][i] for i in range(len(conf)))
+    figs = [f for f in by_id(root, "mistakes").iter("figure")]
+    check(len(figs) == min(32, wrong), "%s: %d mistakes shown of %d" % (kind, len(figs), wrong))
+    for f in figs:
+        t, p = int(f.get("data-true")), int(f.get("data-pred"))
+        check(t != p and conf[t][p] > 0, "%s image %s is no mistake (%d -> %d)" % (kind, f.get("data-index"), t, p))
+        img = f.find("img")
+        uri = img.get("src")
+        check(uri.startswith("data:image/%s;base64," % kind), "mistake image is not a %s data URI" % kind)
+        data = base64.b64decode(uri.split(",", 1)[1])
+        if kind == "png":
+            w, h = png_geometry(data)
+        else:
+            w, h, comps = jpeg_geometry(data)
+            check(comps == 3, "a colour mistake has %d components" % comps)
+        check((w, h) == (int(img.get("width")), int(img.get("height"))) and w >= 84,
+              "%s image %dx%d, attributes %sx%s" % (kind, w, h, img.get("width"), img.get("height")))
+    return figs
+
+
 def check_page(lenet, work, idx2jpeg=None):
     w = make_runs(lenet, work)
     page = w["page"]
@@ -295,22 +326,9 @@ def check_page(lenet, work, idx2jpeg=None):
         check(names[0] == "T-shirt/top" and names[9] == "Ankle boot", "not Fashion-MNIST's names: %s" % names)
 
     # the mistakes: really wrong, the most confident first, as predict says
-    n = sum(map(sum, conf))
-    wrong = n - sum(conf[i][i] for i in range(k))
-    figs = [f for f in by_id(root, "mistakes").iter("figure")]
-    check(len(figs) == min(32, wrong), "%d mistakes shown of %d" % (len(figs), wrong))
+    figs = check_mistakes(root, conf, "png")
     probs = []
     for f in figs:
-        t, p = int(f.get("data-true")), int(f.get("data-pred"))
-        check(t != p and conf[t][p] > 0, "image %s is no mistake (%d -> %d)" % (f.get("data-index"), t, p))
-        img = f.find("img")
-        uri = img.get("src")
-        check(uri.startswith("data:image/png;base64,"), "mistake image is not a PNG data URI")
-        png = base64.b64decode(uri.split(",", 1)[1])
-        check(png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG")
-        pw, ph = struct.unpack(">II", png[16:24])
-        check((pw, ph) == (int(img.get("width")), int(img.get("height"))) and pw >= 84,
-              "image %dx%d, attributes %sx%s" % (pw, ph, img.get("width"), img.get("height")))
         probs.append(float(re.search(r"([0-9.]+)%", text_of(f)).group(1)))
     check(probs == sorted(probs, reverse=True), "mistakes not sorted by probability: %s" % probs)
     for f in figs[:3]:
@@ -374,19 +392,9 @@ def check_colour_page(lenet, idx2jpeg, work, data):
     out = run([lenet, "eval", "--load", model, "--data", folder, "--json"])
     ev = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
     conf = ev["confusion"]
-    wrong = sum(map(sum, conf)) - sum(conf[i][i] for i in range(len(conf)))
-    figs = [f for f in by_id(root, "mistakes").iter("figure")]
-    check(len(figs) == min(32, wrong), "colour page: %d mistakes shown of %d" % (len(figs), wrong))
+    figs = check_mistakes(root, conf, "jpeg")
     for f in figs:
         t, p = int(f.get("data-true")), int(f.get("data-pred"))
-        check(t != p and conf[t][p] > 0, "colour image %s is no mistake (%d -> %d)" % (f.get("data-index"), t, p))
-        img = f.find("img")
-        uri = img.get("src")
-        check(uri.startswith("data:image/jpeg;base64,"), "a colour mistake is not a JPEG data URI")
-        w, h, comps = jpeg_geometry(base64.b64decode(uri.split(",", 1)[1]))
-        check(comps == 3, "a colour mistake has %d components" % comps)
-        check((w, h) == (int(img.get("width")), int(img.get("height"))) and w >= 84,
-              "colour image %dx%d, attributes %sx%s" % (w, h, img.get("width"), img.get("height")))
         label = text_of(f)
         check(ev["classes"][t] in label and ev["classes"][p] in label,
               "colour image %s: caption %r lacks %s or %s" % (f.get("data-index"), label, ev["classes"][t],
